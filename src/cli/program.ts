@@ -1,0 +1,53 @@
+/**
+ * Commander wiring only. Each command registers its options here and lazy-imports its body, so
+ * `--help` and `--version` never load systeminformation, node-forge or archiver.
+ */
+import { Command } from 'commander';
+import { TOOL_NAME, toolVersion } from '../core/version.js';
+import { registerCheck } from './commands/check.js';
+
+export interface CommandHost {
+  setExitCode(code: number): void;
+}
+
+/** Usage errors come out as one line: "upwork-doctor: unknown option '--x' (Did you mean --json?)". */
+const output = {
+  writeOut: (s: string) => void process.stdout.write(s),
+  writeErr: (s: string) => void process.stderr.write(s),
+  outputError: (s: string, write: (s: string) => void) => {
+    const line = s
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ')
+      .replace(/^error: /, '');
+    write(`${TOOL_NAME}: ${line} (see --help)\n`);
+  },
+};
+
+/** Every command's registration, in help order. */
+const registrations: ((program: Command, host: CommandHost) => void)[] = [registerCheck];
+
+export function buildProgram(host: CommandHost): Command {
+  const program = new Command(TOOL_NAME)
+    .description(
+      'Support toolkit for the Upwork desktop time tracker: find out why time is not logging, fix it safely, and send support a clean log bundle.',
+    )
+    .version(toolVersion(), '-V, --version', 'print the version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput(output);
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ upwork-doctor                     run the checks on this machine
+  $ upwork-doctor check --help        every option of the checks
+
+Exit codes: 0 ok, 1 a check failed, 2 usage error or the tool failed, 3 deadline, 130 cancelled.`,
+  );
+  for (const register of registrations) register(program, host);
+  // Subcommands share the root's error handling.
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput(output);
+  return program;
+}

@@ -1,0 +1,178 @@
+/** The body of `upwork-doctor [check]`: select checks, resolve the target, run, render, exit code. */
+import { readFile } from 'node:fs/promises';
+import type { Check } from '../core/check.js';
+import { createContext } from '../core/context.js';
+import type { Context } from '../core/context.js';
+import { UserError } from '../core/errors.js';
+import { ExitCode } from '../core/exit-codes.js';
+import type { Facts } from '../core/facts.js';
+import { exitCodeFor, runChecks, summarize } from '../core/runner.js';
+import type { RunResult } from '../core/runner.js';
+import { TOOL_NAME, toolVersion } from '../core/version.js';
+import { checks as allChecks } from '../checks/index.js';
+import { collectorMap } from '../facts/index.js';
+import type { Report } from '../report/model.js';
+import { REPORT_SCHEMA_VERSION } from '../report/model.js';
+import { renderReport } from '../report/render.js';
+import type { ReportFormat } from '../report/render.js';
+import { resolveTarget } from '../targets/resolve.js';
+import { prepareTarget } from '../targets/prepare.js';
+import type { CommandHost } from './program.js';
+import { logLevelFor } from './options.js';
+import type { OutputFlags, TargetFlags } from './options.js';
+import { writeFileAtomic } from './output.js';
+
+export interface CheckOptions extends OutputFlags, TargetFlags {
+  facts?: string;
+  record?: string;
+  only?: string[];
+  skip?: string[];
+  list?: boolean;
+  format: ReportFormat;
+  json?: boolean;
+  output?: string;
+  deadline: number;
+  timeServer?: string;
+  cpuWindow: number;
+  strict?: boolean;
+}
+
+/** Pick the checks from --only and --skip; an unknown id is a usage error. */
+export function selectChecks(all: readonly Check[], only?: string[], skip?: string[]): Check[] {
+  const known = new Set(all.map((c) => c.id));
+  for (const id of [...(only ?? []), ...(skip ?? [])]) {
+    if (!known.has(id)) throw new UserError(`Unknown check "${id}". Known checks: ${[...known].join(', ')}.`);
+  }
+  return all.filter(
+    (c) => (!only || only.length === 0 || only.includes(c.id)) && !(skip ?? []).includes(c.id),
+  );
+}
+
+/** Load a facts file (--facts); anything that is not one gets a one-line error. */
+export async function loadFactsFile(file: string): Promise<Facts> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UserError(
+      `Cannot read facts file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}.`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UserError(`${file} is not valid JSON, so it is not a facts file (make one with --record).`);
+  }
+  const f = data as Partial<Facts> | null;
+  if (
+    !f ||
+    typeof f !== 'object' ||
+    typeof f.factsVersion !== 'number' ||
+    typeof f.items !== 'object' ||
+    f.items === null ||
+    typeof f.target !== 'object' ||
+    typeof f.collectedAt !== 'string'
+  ) {
+    throw new UserError(
+      `${file} is not a facts file: it lacks factsVersion, collectedAt, target or items (make one with --record).`,
+    );
+  }
+  if (f.factsVersion > 1) {
+    throw new UserError(
+      `${file} has factsVersion ${f.factsVersion}; this upwork-doctor reads version 1. Update upwork-doctor.`,
+    );
+  }
+  return {
+    host: { hostname: 'recorded', os: String(f.platform ?? 'unknown'), arch: 'unknown', node: 'unknown' },
+    platform: 'linux',
+    ...f,
+  } as Facts;
+}
+
+export function buildReport(result: RunResult, exitCode: number): Report {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: toolVersion() },
+    target: result.facts.target,
+    host: result.facts.host,
+    startedAt: result.startedAt,
+    durationMs: result.durationMs,
+    deadlineHit: result.deadlineHit,
+    findings: result.findings,
+    summary: summarize(result.findings),
+    exitCode,
+  };
+}
+
+export async function runCheckCommand(
+  opts: CheckOptions,
+  _host: CommandHost,
+  ctxIn?: Context,
+): Promise<number> {
+  const ctx =
+    ctxIn ?? createContext({ logLevel: logLevelFor(opts), color: opts.color === false ? false : undefined });
+  const format: ReportFormat = opts.json ? 'json' : opts.format;
+  if (opts.list) {
+    const lines = allChecks.map(
+      (c) => `${c.id.padEnd(22)} ${c.title} [${c.category}; ${c.platforms.join(', ')}]`,
+    );
+    ctx.stdout(`${lines.join('\n')}\n`);
+    return ExitCode.Ok;
+  }
+  const selected = selectChecks(allChecks, opts.only, opts.skip);
+  if (opts.facts && (opts.scenario || opts.dataDir)) {
+    throw new UserError(
+      '--facts replays recorded facts; it cannot be combined with --scenario or --data-dir.',
+    );
+  }
+
+  let result: RunResult;
+  if (opts.facts) {
+    const given = await loadFactsFile(opts.facts);
+    result = await runChecks({
+      ctx,
+      checks: selected,
+      collectors: new Map(),
+      target: given.target,
+      givenFacts: given,
+      deadlineMs: opts.deadline * 1000,
+    });
+  } else {
+    const target = await resolveTarget(opts, ctx);
+    ctx.logger.debug(`target: ${target.kind} at ${target.dataDir} (${target.reason})`);
+    const prepared = await prepareTarget(target, ctx);
+    try {
+      result = await runChecks({
+        ctx,
+        checks: selected,
+        collectors: collectorMap(),
+        target,
+        options: { ...prepared.options, timeServer: opts.timeServer, cpuWindowSec: opts.cpuWindow },
+        deadlineMs: opts.deadline * 1000,
+      });
+    } finally {
+      await prepared.dispose();
+    }
+    if (opts.record) {
+      const { recordFacts } = await import('./record.js');
+      await recordFacts(result.facts, opts.record, ctx);
+    }
+  }
+
+  const exitCode = exitCodeFor(result, opts.strict);
+  const report = buildReport(result, exitCode);
+  const rendered = renderReport(report, format, {
+    color: ctx.color && !opts.output,
+    unicode: ctx.platform !== 'win32' || Boolean(ctx.env.WT_SESSION),
+    quiet: opts.quiet,
+    verbose: opts.verbose,
+  });
+  if (opts.output) {
+    await writeFileAtomic(opts.output, rendered);
+    ctx.logger.info(`Report written to ${opts.output}`);
+  } else {
+    ctx.stdout(rendered);
+  }
+  return exitCode;
+}

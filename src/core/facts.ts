@@ -1,0 +1,95 @@
+/**
+ * Facts: one typed, JSON-serialisable snapshot of everything the checks look at.
+ *
+ * Each collector in src/facts/ adds its own key to `FactMap` by module augmentation:
+ *
+ *   declare module '../core/facts.js' { interface FactMap { disk: DiskFacts } }
+ *
+ * so rooms never have to edit one shared file to add a fact.
+ */
+
+export const FACTS_VERSION = 1;
+
+/** The value type of every fact, by key. Extended by each collector (module augmentation). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface FactMap {}
+
+export type FactKey = keyof FactMap & string;
+
+/** Why a value could not be collected. */
+export type NotCollectedReason =
+  'needs-admin' | 'needs-full-disk-access' | 'not-applicable' | 'timeout' | 'error';
+
+/** Where a value came from: a command, a registry path, a file, a URL. */
+export interface FactSource {
+  kind: 'command' | 'registry' | 'file' | 'url' | 'api' | 'env';
+  /** e.g. `timedatectl show`, `HKCU\\Software\\...`, `/home/u/.Upwork`, `https://127.0.0.1:4431/time` */
+  ref: string;
+}
+
+export interface CollectedFact<T> {
+  state: 'collected';
+  value: T;
+  sources: FactSource[];
+  durationMs: number;
+}
+
+export interface NotCollectedFact {
+  state: 'not-collected';
+  reason: NotCollectedReason;
+  message: string;
+  sources: FactSource[];
+  durationMs: number;
+}
+
+export type Fact<T> = CollectedFact<T> | NotCollectedFact;
+
+/** Where the facts were collected: the installed app, the embedded engine, a scenario, or recorded facts. */
+export interface TargetInfo {
+  kind: 'installed' | 'embedded' | 'scenario';
+  /** The tracker's data folder (the one holding `Upwork/Logs`). */
+  dataDir: string;
+  /** Whether the data folder existed when the run started. */
+  found: boolean;
+  /** Scenario name when kind is `scenario`. */
+  scenario?: string;
+  /** Install folders found for the installed app. */
+  installDirs?: string[];
+  /** How the target was chosen, in words ("--data-dir", "detected", "no install found, using the embedded engine"). */
+  reason: string;
+}
+
+export interface Facts {
+  factsVersion: number;
+  /** When collection started (ISO 8601, UTC). Checks use this as "now": they stay pure. */
+  collectedAt: string;
+  platform: NodeJS.Platform;
+  target: TargetInfo;
+  /** Host data for the report header; redacted when recorded. */
+  host: { hostname: string; os: string; arch: string; node: string };
+  items: { [K in FactKey]?: Fact<FactMap[K]> };
+}
+
+export function collected<T>(value: T, sources: FactSource[] = [], durationMs = 0): CollectedFact<T> {
+  return { state: 'collected', value, sources, durationMs };
+}
+
+export function notCollected(
+  reason: NotCollectedReason,
+  message: string,
+  sources: FactSource[] = [],
+  durationMs = 0,
+): NotCollectedFact {
+  return { state: 'not-collected', reason, message, sources, durationMs };
+}
+
+/** The fact under `key`, or undefined when it is absent from the snapshot. */
+export function getFact<K extends FactKey>(facts: Facts, key: K): Fact<FactMap[K]> | undefined {
+  return facts.items[key] as Fact<FactMap[K]> | undefined;
+}
+
+/** The collected value under `key`, or undefined when it was not collected. */
+export function factValue<K extends FactKey>(facts: Facts, key: K): FactMap[K] | undefined {
+  const f = getFact(facts, key);
+  return f && f.state === 'collected' ? f.value : undefined;
+}

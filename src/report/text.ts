@@ -1,0 +1,86 @@
+/**
+ * The text report for people: one line per check with a symbol, the summary, then details, the
+ * remediation and its commands. Pure: (report, options) → string.
+ */
+import { Chalk } from 'chalk';
+import type { FindingStatus } from '../core/finding.js';
+import { formatDuration } from '../core/format.js';
+import type { Report } from './model.js';
+
+export interface TextOptions {
+  color: boolean;
+  /** ✓ ! ✗ when true; [ok] [warn] [FAIL] when the terminal cannot show them. */
+  unicode: boolean;
+  /** -q: only problems and the summary line. */
+  quiet?: boolean;
+  /** -v: details and evidence sources for passing checks too. */
+  verbose?: boolean;
+}
+
+const SYMBOLS: Record<FindingStatus, [string, string]> = {
+  pass: ['✓', '[ok]'],
+  warn: ['!', '[warn]'],
+  fail: ['✗', '[FAIL]'],
+  skip: ['-', '[skip]'],
+  error: ['✗', '[ERROR]'],
+  timeout: ['⏱', '[TIMEOUT]'],
+};
+
+export function renderText(report: Report, opts: TextOptions): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const paint: Record<FindingStatus, (s: string) => string> = {
+    pass: c.green,
+    warn: c.yellow,
+    fail: c.red,
+    skip: c.dim,
+    error: c.magenta,
+    timeout: c.magenta,
+  };
+  const lines: string[] = [];
+  if (!opts.quiet) {
+    const t = report.target;
+    const where =
+      t.kind === 'scenario'
+        ? `scenario "${t.scenario ?? '?'}"`
+        : t.kind === 'embedded'
+          ? 'embedded reference engine'
+          : 'installed Upwork app';
+    lines.push(c.bold(`upwork-doctor ${report.tool.version}`) + c.dim(` · ${where} · ${t.dataDir}`));
+    lines.push('');
+  }
+  for (const f of report.findings) {
+    const problem = f.status !== 'pass' && f.status !== 'skip';
+    if (opts.quiet && !problem) continue;
+    const sym = SYMBOLS[f.status][opts.unicode ? 0 : 1];
+    lines.push(
+      `${paint[f.status](sym)} ${c.bold(f.title)}: ${f.summary}${opts.verbose ? c.dim(` (${f.code}, ${formatDuration(f.durationMs)})`) : ''}`,
+    );
+    if (problem || opts.verbose) {
+      for (const d of f.details) lines.push(`    ${opts.unicode ? '•' : '-'} ${d}`);
+    }
+    if (problem && f.remediation) {
+      lines.push(`    ${c.cyan(opts.unicode ? '→' : '->')} ${f.remediation.text}`);
+      for (const cmd of f.remediation.commands) lines.push(`      ${c.dim('$')} ${cmd}`);
+      if (f.remediation.fixIds.length > 0)
+        lines.push(`      ${c.dim('or run:')} upwork-doctor fix --only ${f.remediation.fixIds.join(',')}`);
+      if (f.remediation.docsUrl) lines.push(`      ${c.dim('more:')} ${f.remediation.docsUrl}`);
+    }
+    if (problem && opts.verbose && typeof f.evidence.stack === 'string') lines.push(c.dim(f.evidence.stack));
+  }
+  const s = report.summary;
+  const parts = [
+    `${s.pass} passed`,
+    s.warn ? paint.warn(`${s.warn} warning${s.warn === 1 ? '' : 's'}`) : '',
+    s.fail ? paint.fail(`${s.fail} failed`) : '',
+    s.error ? paint.error(`${s.error} crashed`) : '',
+    s.timeout ? paint.timeout(`${s.timeout} timed out`) : '',
+    s.skip ? `${s.skip} skipped` : '',
+  ].filter(Boolean);
+  lines.push('');
+  lines.push(`${parts.join(', ')} ${c.dim(`in ${formatDuration(report.durationMs)}`)}`);
+  if (report.deadlineHit)
+    lines.push(
+      paint.timeout('The run was cut short by its deadline (--deadline); some checks did not finish.'),
+    );
+  return `${lines.join('\n')}\n`;
+}
