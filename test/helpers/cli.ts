@@ -1,0 +1,62 @@
+/** Spawn the built CLI (dist/) as a user would, hermetically: its own HOME and UPWORK_DOCTOR_HOME. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { onTestFinished } from 'vitest';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'upwork-doctor.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temporary folder removed when the test ends. */
+export function tempDir(prefix = 'uwd-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface RunCliOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  timeoutMs?: number;
+  input?: string;
+  /** A home for this run (default: a fresh temp dir). */
+  home?: string;
+}
+
+export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
+  const home = opts.home ?? tempDir('uwd-home-');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        UPWORK_DOCTOR_HOME: path.join(home, 'doctor'),
+        NO_COLOR: '1',
+        TZ: 'UTC',
+        LANG: 'C',
+        ...opts.env,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
