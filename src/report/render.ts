@@ -1,4 +1,4 @@
-import { UserError } from '../core/errors.js';
+import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import type { Report } from './model.js';
@@ -16,8 +16,6 @@ export function renderReport(report: Report, format: ReportFormat, text: TextOpt
     case 'text':
       return renderText(report, text);
     case 'html':
-      throw new UserError(
-        'The HTML report is not available in this version yet; use --format text, json or junit.',
-      );
+      return renderHtml(report);
   }
 }
