@@ -20,6 +20,12 @@ export function addTargetPreparer(p: TargetPreparer): void {
 }
 
 export async function prepareTarget(target: TargetInfo, ctx: Context): Promise<PreparedTarget> {
+  if (target.kind === 'embedded' || target.kind === 'scenario') {
+    // The engine (its server, the Helper) is loaded only when the target is the engine, for every
+    // command that reads the tracker (check, network, bundle, fix).
+    const { registerEnginePreparer } = await import('../engine/embedded.js');
+    registerEnginePreparer();
+  }
   for (const p of preparers) {
     const r = await p(target, ctx);
     if (r) return r;

@@ -41,9 +41,17 @@ export function setScenarioLoader(loader: ScenarioLoader): void {
   scenarioLoader = loader;
 }
 
-/** The embedded engine's folder, created with the tracker's shape if it does not exist yet. */
+/**
+ * The embedded engine's folder, created with the tracker's shape if it does not exist yet. On first
+ * use it is initialised as a healthy tracker with some tracked and uploaded time (the engine is
+ * loaded only then).
+ */
 export async function ensureEmbeddedDir(ctx: Context, dataDir = embeddedDataDir(ctx)): Promise<string> {
   await mkdir(logsDir(dataDir, ctx.platform), { recursive: true });
+  const { ensureEmbeddedEngine } = await import('../engine/embedded.js');
+  if (await ensureEmbeddedEngine(dataDir, ctx.now())) {
+    ctx.logger.info(`Set up the embedded reference tracker in ${dataDir} (no Upwork app found).`);
+  }
   return dataDir;
 }
 

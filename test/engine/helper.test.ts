@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isBlackPng } from '../../src/engine/helper/frame.js';
+import { pngStats } from '../../src/engine/png.js';
 import { readHelperPidfile, startHelper } from '../../src/engine/helper/index.js';
 import type { HelperHandle } from '../../src/engine/helper/index.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
@@ -71,6 +71,8 @@ describe('Helper process', () => {
     const cmdline = readFileSync(`/proc/${h.pid}/cmdline`, 'utf8').split('\0');
     expect(cmdline[0]).toBe('Upwork Helper');
     expect(cmdline).toContain('--enable-gpu');
+    // Process listings show the name first and switches after it, as for an installed helper.
+    expect(cmdline.join(' ').split(/\s+-/)[0]).toBe('Upwork Helper');
   });
 
   it('writes its pidfile while running and removes it when stopped', async () => {
@@ -92,14 +94,14 @@ describe('Helper process', () => {
     const c = await normal.screenshot(8);
     expect(a.png.subarray(1, 4).toString()).toBe('PNG');
     expect(a.black).toBe(false);
-    expect(await isBlackPng(a.png)).toBe(false);
+    expect((await pngStats(a.png)).black).toBe(false);
     expect(a.png.equals(b.png)).toBe(true);
     expect(a.png.equals(c.png)).toBe(false);
     await normal.stop();
     const black = await helper({ dataDir: tempDir(), mode: 'black' });
     const d = await black.screenshot(7);
     expect(d.black).toBe(true);
-    expect(await isBlackPng(d.png)).toBe(true);
+    expect((await pngStats(d.png)).black).toBe(true);
   });
 
   it('burns CPU in cpu mode without --enable-gpu and idles with it', async () => {
@@ -108,15 +110,20 @@ describe('Helper process', () => {
     const b0 = await burning.cpuUsage();
     const i0 = await idle.cpuUsage();
     const p0 = linux ? [procCpuSeconds(burning.pid), procCpuSeconds(idle.pid)] : [0, 0];
-    await new Promise((r) => setTimeout(r, 1200));
-    const b1 = await burning.cpuUsage();
+    // Sample until the busy one has burnt half a CPU second (bounded: a shared CI box is slow).
+    let burnt = 0;
+    const until = performance.now() + 5000;
+    while (performance.now() < until && burnt < 0.5) {
+      await new Promise((r) => setTimeout(r, 250));
+      const b1 = await burning.cpuUsage();
+      burnt = (b1.userMicros + b1.systemMicros - b0.userMicros - b0.systemMicros) / 1e6;
+    }
     const i1 = await idle.cpuUsage();
-    const burnt = (b1.userMicros + b1.systemMicros - b0.userMicros - b0.systemMicros) / 1e6;
     const idled = (i1.userMicros + i1.systemMicros - i0.userMicros - i0.systemMicros) / 1e6;
-    expect(burnt).toBeGreaterThan(0.4);
+    expect(burnt).toBeGreaterThanOrEqual(0.5);
     expect(idled).toBeLessThan(0.15);
     if (linux) {
-      expect(procCpuSeconds(burning.pid) - p0[0]!).toBeGreaterThan(0.4);
+      expect(procCpuSeconds(burning.pid) - p0[0]!).toBeGreaterThanOrEqual(0.45);
       expect(procCpuSeconds(idle.pid) - p0[1]!).toBeLessThan(0.15);
     }
   });
@@ -128,7 +135,9 @@ describe('Helper process', () => {
       const h = await startHelper({ dataDir: ${JSON.stringify(dir)}, mode: 'cpu', maxSeconds: 60 });
       process.stdout.write(String(h.pid) + '\\n');
       setInterval(() => {}, 1000);`;
-    const parent = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', code], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const pid = await new Promise<number>((resolve, reject) => {
       let buf = '';
       parent.stdout.on('data', (d: Buffer) => {

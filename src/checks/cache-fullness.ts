@@ -1,0 +1,285 @@
+/**
+ * cache-fullness: how full the offline time cache is, and whether the time in it can still be
+ * uploaded: nearly full (75 %), full, its oldest segment's week about to lock (or locked), stuck in
+ * caching mode while the service is reachable, waiting while another computer logs time, and
+ * segments the server refused.
+ * Why: when the cache is full the tracker cannot log time on any contract, and cached time that is
+ * not uploaded before the Work Diary locks (Monday 12:00 UTC) is lost for good.
+ */
+import { defineCheck, missingFacts } from '../core/check.js';
+import { factValue } from '../core/facts.js';
+import type { CheckOutcome } from '../core/finding.js';
+import type { CacheFacts, CacheSegmentRef } from '../facts/cache.js';
+
+export const WARN_PERCENT = 75;
+/** Fail when the oldest cached segment's week locks within this long. */
+export const LOCK_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** Caching this long while the service answers is "stuck", not a passing blip. */
+export const STUCK_AFTER_MS = 15 * 60 * 1000;
+/** The engine's documented default when config.json does not say. */
+export const DEFAULT_CAPACITY_MINUTES = 1440;
+
+const DOCS = 'docs/checks/cache-fullness.md';
+const HOUR = 60 * 60 * 1000;
+
+function hours(minutes: number): string {
+  const h = minutes / 60;
+  return Number.isInteger(h) ? `${h} h` : `${h.toFixed(1)} h`;
+}
+
+function iso(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function until(ms: number): string {
+  if (ms < HOUR) return `${Math.max(0, Math.round(ms / 60000))} min`;
+  return `${(ms / HOUR).toFixed(ms < 10 * HOUR ? 1 : 0)} h`;
+}
+
+function segment(s: CacheSegmentRef): string {
+  return `contract ${s.contractId}, segment ${iso(s.slotStart)} (${s.minutes} min)`;
+}
+
+interface Problem {
+  rank: number;
+  outcome: CheckOutcome;
+}
+
+export const cacheFullness = defineCheck({
+  id: 'cache-fullness',
+  title: 'Offline time cache',
+  category: 'tracker',
+  platforms: ['win32', 'darwin', 'linux'],
+  needs: ['cache'],
+  docs: DOCS,
+  codePrefix: 'UWD-CACHE',
+  run(facts) {
+    const missing = missingFacts(this, facts);
+    if (missing) return missing;
+    const c: CacheFacts = factValue(facts, 'cache')!;
+    const now = c.engineNow ?? Date.parse(facts.collectedAt);
+    const capacity = c.capacityMinutes ?? DEFAULT_CAPACITY_MINUTES;
+    const pendingMin = c.pendingMinutes ?? 0;
+    const pendingSeg = c.pendingSegments ?? 0;
+    const percent = capacity > 0 ? Math.floor((pendingMin / capacity) * 100) : 0;
+    const level = `${hours(pendingMin)} of ${hours(capacity)} (${percent} %)`;
+    const evidence: Record<string, unknown> = {
+      format: c.format,
+      cacheDir: c.cacheDir,
+      pendingSegments: c.pendingSegments,
+      pendingMinutes: c.pendingMinutes,
+      capacityMinutes: capacity,
+      capacitySource: c.capacitySource ?? 'default',
+      percent,
+      oldestPending: c.oldestPending,
+      newestPending: c.newestPending,
+      rejected: c.rejected,
+      status: c.status,
+      probe: c.probe,
+      anotherDeviceLive: c.anotherDeviceLive,
+      now: new Date(now).toISOString(),
+      sources: 'Upwork/Cache journal, engine/config.json, engine/status.json',
+    };
+
+    if (c.format === 'unknown') {
+      const bytes = c.folders.reduce((a, f) => a + f.bytes, 0);
+      const files = c.folders.reduce((a, f) => a + f.files, 0);
+      return {
+        status: 'skip',
+        code: 'UWD-CACHE-010',
+        summary:
+          "Not checked: the installed app's cache format is not public, so how much time waits to upload cannot be read.",
+        details: [
+          c.note ?? 'The cache folder was measured only.',
+          c.folders.length > 0
+            ? `${files} file(s), ${bytes} bytes in ${c.folders.map((f) => f.path).join(', ')}.`
+            : 'No cache-like folder was found in the data folder.',
+        ],
+        evidence: { ...evidence, folders: c.folders },
+      };
+    }
+
+    const problems: Problem[] = [];
+    const upload = {
+      text: 'Connect to the internet and let the app upload ("Online and uploading" turns to "Online"), or run the upload now. Never delete the cache folder: it is your unbilled time.',
+      commands: ['upwork-doctor fix --only cache-upload'],
+      docsUrl: DOCS,
+      fixIds: ['cache-upload'],
+    };
+    const full = pendingMin >= capacity || c.status?.state === 'CACHE_FULL';
+    if (full) {
+      problems.push({
+        rank: 0,
+        outcome: {
+          status: 'fail',
+          code: 'UWD-CACHE-003',
+          summary: `The offline cache is full (${level}): you can no longer log time on any contract until it uploads.`,
+          remediation: upload,
+        },
+      });
+    }
+
+    const oldest = c.oldestPending;
+    if (oldest && oldest.lockAt <= now) {
+      problems.push({
+        rank: 1,
+        outcome: {
+          status: 'fail',
+          code: 'UWD-CACHE-004',
+          summary: `Cached time from the week of ${iso(oldest.lockAt - 7 * 24 * HOUR - 12 * HOUR).slice(0, 10)} was not uploaded before its Work Diary locked (${iso(oldest.lockAt)}), so it can no longer be billed.`,
+          details: [`Oldest waiting: ${segment(oldest)}.`],
+          remediation: {
+            text: 'Time can no longer be added to a locked week. Contact your client about a bonus or manual adjustment, and keep the cache folder (do not delete it) in case support asks for it.',
+            docsUrl: DOCS,
+          },
+        },
+      });
+    } else if (oldest && oldest.lockAt - now <= LOCK_WINDOW_MS) {
+      problems.push({
+        rank: 2,
+        outcome: {
+          status: 'fail',
+          code: 'UWD-CACHE-005',
+          summary: `Cached time must upload within ${until(oldest.lockAt - now)}: its week's Work Diary locks at ${iso(oldest.lockAt)} and time not uploaded by then is lost.`,
+          details: [`Oldest waiting: ${segment(oldest)}.`],
+          remediation: upload,
+        },
+      });
+    }
+
+    if (pendingSeg > 0 && c.anotherDeviceLive) {
+      problems.push({
+        rank: 3,
+        outcome: {
+          status: 'fail',
+          code: 'UWD-CACHE-006',
+          summary:
+            'Another computer is logging time on your account while this one has cached time waiting, so the cached time will be refused.',
+          remediation: {
+            text: 'Stop the tracker on the other computer, then upload the cache from this one before tracking again anywhere else.',
+            commands: ['upwork-doctor fix --only cache-upload'],
+            docsUrl: DOCS,
+            fixIds: ['cache-upload'],
+          },
+        },
+      });
+    }
+
+    const caching = c.status && ['OFFLINE_CACHING', 'CONNECTING', 'CACHE_FULL'].includes(c.status.state);
+    if (caching && pendingSeg > 0 && c.probe?.reachable) {
+      const since = c.status!.lastSuccessAt ?? c.status!.since;
+      if (since === null || now - since >= STUCK_AFTER_MS) {
+        problems.push({
+          rank: 4,
+          outcome: {
+            status: 'fail',
+            code: 'UWD-CACHE-007',
+            summary: `The tracker is stuck in caching mode ("${c.status!.label}") although the work-diary service is reachable from this machine, so your time is not uploading.`,
+            details: [
+              since === null ? 'No upload has succeeded yet.' : `Last successful upload: ${iso(since)}.`,
+              c.status!.lastError ? `Last error: ${c.status!.lastError}.` : 'No error recorded.',
+            ],
+            remediation: {
+              text: 'Restart the Upwork app so it reconnects; if it stays in caching mode, check that TLS 1.2 is enabled and no proxy or antivirus blocks it, then upload the cache.',
+              commands: ['upwork-doctor fix --only cache-upload'],
+              docsUrl: DOCS,
+              fixIds: ['cache-upload'],
+            },
+          },
+        });
+      }
+    }
+
+    if (c.rejected.length > 0) {
+      const codes = [...new Set(c.rejected.map((r) => r.code))];
+      const minutes = c.rejected.reduce((a, r) => a + r.minutes, 0);
+      problems.push({
+        rank: 5,
+        outcome: {
+          status: 'warn',
+          code: 'UWD-CACHE-008',
+          summary: `${c.rejected.length} cached segment(s) (${minutes} min) were refused by the server (${codes.join(', ')}) and will not be billed.`,
+          details: c.rejected
+            .slice(0, 10)
+            .map((r) => `contract ${r.contractId}, ${iso(r.slotStart)}: ${r.code}`),
+          remediation: {
+            text: 'Refused segments are kept, not retried. Ask your client to add the time manually or pay a bonus; for CONTRACT_NOT_ACTIVE check the contract is active, for DEVICE_CONFLICT track on one computer at a time.',
+            docsUrl: DOCS,
+          },
+        },
+      });
+    }
+
+    if (!full && percent >= WARN_PERCENT) {
+      problems.push({
+        rank: 6,
+        outcome: {
+          status: 'warn',
+          code: 'UWD-CACHE-002',
+          summary: `The offline cache is ${percent} % full (${level}): when it is full you cannot log time on any contract.`,
+          remediation: upload,
+        },
+      });
+    }
+
+    if (c.damaged.length > 0 || c.quarantined.length > 0 || c.tornTail) {
+      problems.push({
+        rank: 7,
+        outcome: {
+          status: 'warn',
+          code: 'UWD-CACHE-009',
+          summary:
+            'Part of the cache is damaged or was set aside (quarantined); the tracker keeps it, but time in it may not upload.',
+          details: [
+            ...c.damaged.map((d) => `${d.file}: bad record at byte ${d.offset} (${d.why}).`),
+            ...c.quarantined.map((q) => `quarantine/${q.name} (${q.bytes} bytes).`),
+            ...(c.tornTail
+              ? [
+                  `${c.tornTail.file}: ${c.tornTail.bytes} bytes of an unfinished last record (a crash mid-write; trimmed on next start).`,
+                ]
+              : []),
+          ],
+          remediation: {
+            text: 'Do not delete anything. Create a support bundle (upwork-doctor bundle) so support can recover the time.',
+            commands: ['upwork-doctor bundle'],
+            docsUrl: DOCS,
+          },
+        },
+      });
+    }
+
+    const base = [
+      `Cache: ${pendingSeg} segment(s), ${level}, capacity from ${c.capacitySource ?? 'default'}.`,
+      ...(c.status
+        ? [
+            `Status: "${c.status.label}"${c.status.lastSuccessAt ? `, last upload ${iso(c.status.lastSuccessAt)}` : ''}.`,
+          ]
+        : []),
+      ...(oldest ? [`Oldest waiting: ${segment(oldest)}; its week locks ${iso(oldest.lockAt)}.`] : []),
+    ];
+
+    if (problems.length === 0) {
+      return {
+        status: 'pass',
+        code: 'UWD-CACHE-001',
+        summary:
+          pendingSeg === 0
+            ? `Nothing waits in the offline cache (capacity ${hours(capacity)}).`
+            : `The offline cache holds ${level}, well within capacity, and can upload in time.`,
+        details: base,
+        evidence,
+      };
+    }
+    problems.sort((a, b) => a.rank - b.rank);
+    const [first, ...rest] = problems;
+    return {
+      ...first!.outcome,
+      details: [
+        ...(first!.outcome.details ?? []),
+        ...base,
+        ...rest.map((p) => `Also: ${p.outcome.summary} (${p.outcome.code})`),
+      ],
+      evidence: { ...evidence, codes: problems.map((p) => p.outcome.code) },
+    };
+  },
+});

@@ -1,0 +1,141 @@
+/**
+ * The Helper process: the child the tracker starts to take screenshots, titled `Upwork Helper`
+ * like the real app's helper so the doctor finds it the same way (process name, args, CPU).
+ *
+ * It takes synthetic screenshots on request over IPC. In `cpu` mode without `--enable-gpu` it burns
+ * a core in a busy loop, which is what the real helper does when software rendering kicks in; with
+ * the flag it idles. It never outlives its parent: it exits on IPC disconnect, when it is
+ * re-parented, or after --max-seconds, so a test can never leak a spinning process.
+ *
+ * Usage: [Upwork Helper -e import(main.js) --] --data-dir DIR [--mode normal|black|cpu] [--enable-gpu] [--max-seconds N]
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { HELPER_MODES, HELPER_TITLE } from './protocol.js';
+import type { HelperMode, HelperPidfile, HelperRequest, HelperResponse } from './protocol.js';
+import { syntheticPng } from '../png.js';
+
+interface HelperArgs {
+  dataDir?: string;
+  mode: HelperMode;
+  gpu: boolean;
+  maxSeconds: number;
+}
+
+function parseArgs(argv: readonly string[]): HelperArgs {
+  const out: HelperArgs = { mode: 'normal', gpu: false, maxSeconds: 3600 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--enable-gpu') out.gpu = true;
+    else if (a === '--data-dir') out.dataDir = argv[++i];
+    else if (a === '--mode') {
+      const m = argv[++i] as HelperMode;
+      if (HELPER_MODES.includes(m)) out.mode = m;
+    } else if (a === '--max-seconds') {
+      const n = Number(argv[++i]);
+      if (Number.isFinite(n) && n > 0) out.maxSeconds = n;
+    }
+  }
+  return out;
+}
+
+// Spawned through a link named "Upwork Helper" the kernel already shows that name with the full
+// argument list; setting the title would overwrite the arguments (--enable-gpu) support looks for.
+if (!process.title.endsWith(HELPER_TITLE)) process.title = HELPER_TITLE;
+
+// Started as `Upwork Helper -e import(main.js) -- --flags` (or `node main.js --flags`): argv[1] is
+// the first flag or the script path, which parseArgs ignores.
+const args = parseArgs(process.argv.slice(1));
+const startedMono = performance.now();
+const originalPpid = process.ppid;
+let stopping = false;
+let pidfile: string | undefined;
+
+function send(msg: HelperResponse): void {
+  if (process.connected && process.send) process.send(msg);
+}
+
+function writePidfile(): void {
+  if (!args.dataDir) return;
+  const dir = path.join(args.dataDir, 'engine');
+  const data: HelperPidfile = {
+    pid: process.pid,
+    args: process.argv.slice(2),
+    startedAt: new Date().toISOString(),
+    gpu: args.gpu,
+    mode: args.mode,
+  };
+  try {
+    mkdirSync(dir, { recursive: true });
+    const tmp = path.join(dir, `.helper.json.${process.pid}.tmp`);
+    writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
+    renameSync(tmp, path.join(dir, 'helper.json'));
+    pidfile = path.join(dir, 'helper.json');
+  } catch {
+    // A read-only data folder must not stop screenshots; the doctor then sees no pidfile.
+  }
+}
+
+function exit(code = 0): void {
+  if (stopping) return;
+  stopping = true;
+  if (pidfile) rmSync(pidfile, { force: true });
+  process.exit(code);
+}
+
+function parentGone(): boolean {
+  if (process.ppid !== originalPpid) return true;
+  return (performance.now() - startedMono) / 1000 > args.maxSeconds;
+}
+
+/** Burn one core in slices, yielding between them so IPC and the parent check still run. */
+function burn(): void {
+  if (stopping) return;
+  if (parentGone()) return exit(0);
+  const until = performance.now() + 40;
+  let x = 0;
+  while (performance.now() < until) x = (x * 1103515245 + 12345) % 2147483648;
+  if (x < 0) send({ type: 'error', id: -1, message: 'unreachable' });
+  setImmediate(burn);
+}
+
+async function handle(req: HelperRequest): Promise<void> {
+  if (req.type === 'stop') return exit(0);
+  if (req.type === 'cpu') {
+    const u = process.cpuUsage();
+    return send({ type: 'cpu', id: req.id, userMicros: u.user, systemMicros: u.system });
+  }
+  if (req.type === 'screenshot') {
+    try {
+      const black = args.mode === 'black';
+      const png = await syntheticPng({
+        seed: req.seed,
+        black,
+        ...(req.width ? { width: req.width } : {}),
+        ...(req.height ? { height: req.height } : {}),
+      });
+      send({ type: 'screenshot', id: req.id, pngBase64: png.toString('base64'), black });
+    } catch (e) {
+      send({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+}
+
+process.on('message', (m) => void handle(m as HelperRequest));
+process.on('disconnect', () => exit(0));
+process.on('SIGTERM', () => exit(0));
+process.on('SIGINT', () => exit(0));
+
+writePidfile();
+send({ type: 'ready', pid: process.pid, mode: args.mode, gpu: args.gpu });
+
+if (args.mode === 'cpu' && !args.gpu) setImmediate(burn);
+else {
+  // Idle: wake once a second only to notice a dead parent.
+  const t = setInterval(() => {
+    if (parentGone()) {
+      clearInterval(t);
+      exit(0);
+    }
+  }, 1000);
+}

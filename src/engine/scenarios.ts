@@ -1,0 +1,456 @@
+/**
+ * Scenarios: every problem the doctor knows, reproduced on the reference engine. Each one is a
+ * `fixtures/scenarios/<name>/scenario.json` saying how to build the state (contracts, settings,
+ * blocks of tracked work relative to a reference "now", which were uploaded, the connection the
+ * tracker last saw, server faults, the Helper's mode) and what it claims (cache level, rejections,
+ * findings). `buildScenario` plays that story through the real engine: the tracker (simulated
+ * time, screenshots from the real Helper process), the journal store, the HTTPS work-diary server
+ * and the uploader. Nothing is written by hand into the cache.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FakeClock, seededRng } from './clock.js';
+import { enginePaths, loadOrCreateDevice, saveContracts, saveSettings } from './config.js';
+import type { EngineSettings } from './config.js';
+import { startHelper } from './helper/index.js';
+import type { HelperHandle, HelperMode } from './helper/index.js';
+import { EngineLog } from './logs.js';
+import { DAY_MS, MINUTE_MS, SLOT_MS, STATUS_LABELS, weekStartOf } from './protocol.js';
+import type { ConnectionState, Faults } from './protocol.js';
+import { WorkDiaryClient } from './server/client.js';
+import { startServer } from './server/index.js';
+import type { SeedContract } from './server/index.js';
+import { writeJsonAtomic } from './server/atomic.js';
+import { StatusTracker } from './status.js';
+import { openStore } from './store/store.js';
+import { Tracker, syntheticInput } from './tracker.js';
+import { Uploader } from './uploader.js';
+
+export const SCENARIO_FILE = 'scenario.json';
+/** Written into `<data>/engine/` so the doctor (and a person) can tell a scenario folder from a tracker. */
+export const SCENARIO_MARKER = 'scenario.json';
+
+export interface ScenarioContract {
+  id: string;
+  title: string;
+  client?: string;
+  type?: 'hourly' | 'fixed';
+  /** Days from the reference now to the contract's start date (00:00 UTC of that day); negative = past. */
+  startInDays?: number;
+  weeklyLimitHours?: number | null;
+  manualTimeAllowed?: boolean;
+}
+
+/** A stretch of tracking, or (minutes 0) an attempt to start that the tracker may refuse. */
+export interface WorkBlock {
+  contract: string;
+  memo: string;
+  /** Start, in minutes before the reference now. */
+  startMinutesAgo: number;
+  minutes: number;
+  /** Uploaded right after the block (the service was reachable), else left in the cache. */
+  upload: boolean;
+  /** Share of minutes with input (default 0.85). */
+  activeShare?: number;
+}
+
+export interface StatusChange {
+  contract: string;
+  status: 'active' | 'paused' | 'ended';
+  minutesAgo: number;
+}
+
+export interface FindingClaim {
+  check: string;
+  status: 'pass' | 'warn' | 'fail' | 'skip';
+  code?: string;
+}
+
+export interface ScenarioClaims {
+  cache: {
+    pendingSegments: number;
+    pendingMinutes: number;
+    capacityMinutes: number;
+    rejectedCodes: string[];
+    status: ConnectionState;
+  };
+  serverFaults: Faults;
+  helperMode: HelperMode;
+  helperGpu: boolean;
+  /** Contract statuses in the tracker's contract list (contracts.json). */
+  contracts?: Record<string, 'active' | 'paused' | 'ended'>;
+  /** Starting a contract was refused with this reason (in the log). */
+  refused?: { contract: string; reason: string }[];
+  findings: FindingClaim[];
+}
+
+export interface ScenarioSpec {
+  name: string;
+  title: string;
+  /** One line: what problem this reproduces. */
+  summary: string;
+  /**
+   * The simulated moment: absent = now (on its 10-minute boundary); else the most recent `weekday` (1 Monday … 7 Sunday) at
+   * `time` UTC, for problems that depend on where in the week they happen (the Monday lock).
+   */
+  clock?: { weekday: number; time: string };
+  settings?: Partial<EngineSettings>;
+  contracts: ScenarioContract[];
+  statusChanges?: StatusChange[];
+  work: WorkBlock[];
+  /** The connection the tracker saw last: online, offline (caching), or stuck (caching though the service is up). */
+  link: 'online' | 'offline' | 'stuck';
+  /** The last transport error the tracker logged when offline or stuck. */
+  linkError?: string;
+  /** Server faults while the doctor checks this scenario. */
+  faults?: Faults;
+  /** Another computer of the same freelancer live-logging (its device id). */
+  otherDeviceLive?: string;
+  helper?: { mode: HelperMode; enableGpu?: boolean };
+  claims: ScenarioClaims;
+}
+
+/** `<data>/engine/scenario.json`: how the folder was built, read by the preparer and the cache collector. */
+export interface ScenarioMarker {
+  name: string;
+  builtAt: number;
+  referenceNow: number;
+  /** referenceNow − builtAt: the engine's simulated clock runs this far from real time. */
+  clockOffsetMs: number;
+  faults: Faults;
+  helper: { mode: HelperMode; enableGpu: boolean };
+}
+
+/** fixtures/scenarios, from the sources (src/engine) or the build (dist/engine). */
+export function scenariosRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const up of [path.resolve(here, '..', '..'), path.resolve(here, '..', '..', '..')]) {
+    const p = path.join(up, 'fixtures', 'scenarios');
+    if (existsSync(p)) return p;
+  }
+  return path.resolve(here, '..', '..', 'fixtures', 'scenarios');
+}
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+}
+
+function validate(spec: unknown, where: string): ScenarioSpec {
+  const s = spec as Partial<ScenarioSpec> | null;
+  const bad = (why: string): never => {
+    throw new ScenarioError(`${where}: ${why}`);
+  };
+  if (!s || typeof s !== 'object') bad('not a JSON object');
+  if (typeof s!.name !== 'string' || !/^[a-z0-9-]+$/.test(s!.name)) bad('name must be kebab-case');
+  if (typeof s!.title !== 'string' || typeof s!.summary !== 'string') bad('title and summary are required');
+  if (!Array.isArray(s!.contracts) || !Array.isArray(s!.work)) bad('contracts[] and work[] are required');
+  if (!['online', 'offline', 'stuck'].includes(String(s!.link))) bad('link must be online, offline or stuck');
+  const ids = new Set(s!.contracts!.map((c) => c.id));
+  for (const w of s!.work!) {
+    if (!ids.has(w.contract)) bad(`work on unknown contract "${w.contract}"`);
+    if (!(w.startMinutesAgo >= w.minutes) || w.minutes < 0) bad('a work block must end by the reference now');
+  }
+  if (!s!.claims || typeof s!.claims !== 'object' || !Array.isArray(s!.claims.findings))
+    bad('claims.findings[] is required');
+  return s as ScenarioSpec;
+}
+
+export async function listScenarios(root = scenariosRoot()): Promise<ScenarioSpec[]> {
+  let names: string[];
+  try {
+    names = (await readdir(root)).sort();
+  } catch {
+    return [];
+  }
+  const out: ScenarioSpec[] = [];
+  for (const n of names) {
+    const file = path.join(root, n, SCENARIO_FILE);
+    if (!existsSync(file)) continue;
+    out.push(await loadScenario(n, root));
+  }
+  return out;
+}
+
+export async function loadScenario(name: string, root = scenariosRoot()): Promise<ScenarioSpec> {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new ScenarioError(`"${name}" is not a scenario name`);
+  const file = path.join(root, name, SCENARIO_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new ScenarioError(`unknown scenario "${name}"`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new ScenarioError(`${file} is not valid JSON`);
+  }
+  const spec = validate(data, file);
+  if (spec.name !== name) throw new ScenarioError(`${file}: name "${spec.name}" does not match its folder`);
+  return spec;
+}
+
+/** The simulated moment of a scenario, given real now (always at or before it: certificates stay valid). */
+export function referenceNow(spec: Pick<ScenarioSpec, 'clock'>, realNow: number): number {
+  // On a slot boundary, so "N minutes ago" always covers the same number of segments.
+  if (!spec.clock) return Math.floor(realNow / SLOT_MS) * SLOT_MS;
+  const m = /^(\d{2}):(\d{2})$/.exec(spec.clock.time);
+  const minutes = m ? Number(m[1]) * 60 + Number(m[2]) : 0;
+  let t = weekStartOf(realNow) + (spec.clock.weekday - 1) * DAY_MS + minutes * MINUTE_MS;
+  if (t > realNow) t -= 7 * DAY_MS;
+  return t;
+}
+
+export interface BuildOptions {
+  /** Real now (ms); the scenario's clock is derived from it. */
+  now: number;
+  /** Seed for the simulated input and screenshot instants (default: from the name, so builds repeat). */
+  seed?: number;
+  /** Use the Helper process for screenshots (default true). */
+  useHelper?: boolean;
+  /** Write engine/scenario.json (default true); the embedded default is a tracker, not a scenario. */
+  writeMarker?: boolean;
+}
+
+export interface BuiltScenario {
+  spec: ScenarioSpec;
+  dataDir: string;
+  marker: ScenarioMarker;
+  refusals: { contract: string; reason: string }[];
+}
+
+function seedOf(name: string): number {
+  let h = 2166136261;
+  for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return h;
+}
+
+const utcMidnight = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
+
+/** Play a scenario's story through the real engine into `dataDir` (which must be new or empty). */
+export async function buildScenario(
+  spec: ScenarioSpec,
+  dataDir: string,
+  opts: BuildOptions,
+): Promise<BuiltScenario> {
+  const ref = referenceNow(spec, opts.now);
+  const firstStart = Math.max(
+    60,
+    ...spec.work.map((w) => w.startMinutesAgo),
+    ...(spec.statusChanges ?? []).map((c) => c.minutesAgo),
+  );
+  const clock = new FakeClock(ref - firstStart * MINUTE_MS - 60 * MINUTE_MS);
+  const rng = seededRng(opts.seed ?? seedOf(spec.name));
+  const p = enginePaths(dataDir);
+  await mkdir(p.engineDir, { recursive: true });
+  const log = new EngineLog(dataDir, { now: () => clock.now() });
+  log.appStarted('5.8.0-reference', process.platform, process.arch);
+
+  const settings = await saveSettings(dataDir, spec.settings ?? {});
+  const device = await loadOrCreateDevice(dataDir, clock.now(), `device-${spec.name}`);
+  const seeds: SeedContract[] = spec.contracts.map((c) => ({
+    id: c.id,
+    at: clock.now() - 30 * DAY_MS,
+    title: c.title,
+    client: c.client ?? 'Reference client',
+    type: c.type ?? 'hourly',
+    status: 'active',
+    startDate: utcMidnight(ref + (c.startInDays ?? -60) * DAY_MS),
+    weeklyLimitHours: c.weeklyLimitHours === undefined ? null : c.weeklyLimitHours,
+    manualTimeAllowed: c.manualTimeAllowed ?? true,
+  }));
+  const server = await startServer({ dataDir, clock, seedContracts: seeds, writeServerJson: false });
+  let helper: HelperHandle | undefined;
+  let store: Awaited<ReturnType<typeof openStore>> | undefined;
+  const refusals: BuiltScenario['refusals'] = [];
+  try {
+    const client = new WorkDiaryClient({ url: server.url, ca: server.caPem, timeoutMs: 10_000 });
+    store = await openStore({ cacheDir: p.cacheDir, capacityMinutes: settings.capacityMinutes, clock });
+    const st = store;
+    const cacheLevel = () => {
+      const s = st.stats();
+      return {
+        pendingSegments: s.pendingSegments,
+        pendingMinutes: s.pendingMinutes,
+        capacityMinutes: s.capacityMinutes,
+        oldestPendingSlotStart: s.oldestPendingSlot === null ? null : s.oldestPendingSlot * 600_000,
+      };
+    };
+    const status = new StatusTracker({
+      dataDir,
+      clock,
+      cache: cacheLevel,
+      serverUrl: server.url,
+      onChange: (from, to) => log.statusChanged(STATUS_LABELS[from], STATUS_LABELS[to]),
+    });
+    const uploader = new Uploader({
+      store: st,
+      client,
+      deviceId: device.deviceId,
+      clock,
+      rng,
+      status,
+      sleep: async () => undefined,
+      log: (level, line) => log.write(level, 'upload', line.replace(/^upload: /, '')),
+    });
+    const refreshContracts = async () => {
+      const r = await client.contracts();
+      await saveContracts(dataDir, { fetchedAt: r.body.serverTime, contracts: r.body.contracts });
+      return r.body.contracts;
+    };
+    if (opts.useHelper !== false) {
+      helper = await startHelper({
+        dataDir,
+        mode: spec.helper?.mode === 'black' ? 'black' : 'normal',
+        enableGpu: true,
+        maxSeconds: 600,
+      });
+    }
+    const h = helper;
+    const tracker = new Tracker({
+      store: st,
+      settings,
+      clock,
+      rng,
+      deviceId: device.deviceId,
+      contracts: await refreshContracts(),
+      input: syntheticInput(rng, 0.85),
+      ...(h ? { screenshots: { capture: async ({ slot }) => (await h.screenshot(slot)).png } } : {}),
+      onEvent: (e) => {
+        if (e.type === 'started') log.trackingStarted(e.contractId, e.memo);
+        else if (e.type === 'refused') {
+          log.trackingRefused(e.contractId, e.message);
+          refusals.push({ contract: e.contractId, reason: e.reason });
+        } else if (e.type === 'sealed')
+          log.segmentSealed(
+            e.segment.slot * 600_000,
+            e.segment.activeMinutes,
+            e,
+            e.segment.screenshot?.sha256,
+          );
+        else if (e.type === 'stopped') log.trackingStopped(e.contractId, e.message ?? e.reason);
+      },
+    });
+
+    const upload = async () => {
+      log.uploadAttempt(st.stats().pendingSegments, 1, `${server.url}/v1/diary/segments:batch`);
+      status.attempt();
+      const r = await uploader.uploadOnce();
+      if (r.outcome === 'drained') log.uploadResult(r.accepted, r.duplicates, r.rejected, 200);
+      else log.uploadFailed(`${server.url}/v1/diary/segments:batch`, r.error ?? r.outcome, 1);
+      const s = st.stats();
+      log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+    };
+
+    // The story, in time order: status changes by the client, and blocks of work.
+    type Step = { at: number; run: () => Promise<void> };
+    const steps: Step[] = [];
+    for (const c of spec.statusChanges ?? []) {
+      const at = ref - c.minutesAgo * MINUTE_MS;
+      steps.push({
+        at,
+        run: async () => {
+          await client.adminContract(c.contract, { status: c.status, at });
+          tracker.setContracts(await refreshContracts());
+          log.info('contracts', `contract ${c.contract} is now ${c.status} (refreshed from the server)`);
+        },
+      });
+    }
+    for (const w of spec.work) {
+      const at = ref - w.startMinutesAgo * MINUTE_MS;
+      steps.push({
+        at,
+        run: async () => {
+          if (!w.upload) status.event({ type: 'NET_DOWN', error: spec.linkError ?? 'connect ECONNREFUSED' });
+          const d = await tracker.start(w.contract, w.memo);
+          if (d.ok) {
+            const end = at + w.minutes * MINUTE_MS;
+            while (clock.now() < end) {
+              clock.advance(Math.min(10 * MINUTE_MS, end - clock.now()));
+              await tracker.tick();
+            }
+            await tracker.stop('user');
+          }
+          if (w.upload) await upload();
+          else {
+            const s = st.stats();
+            log.uploadFailed(
+              `${server.url}/v1/diary/segments:batch`,
+              spec.linkError ?? 'connect ECONNREFUSED',
+              3,
+              undefined,
+              30_000,
+            );
+            log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+          }
+          await status.flush();
+        },
+      });
+    }
+    steps.sort((a, b) => a.at - b.at);
+    for (const s of steps) {
+      if (s.at > clock.now()) clock.set(s.at);
+      await s.run();
+    }
+    if (spec.otherDeviceLive) {
+      clock.set(ref - 5 * MINUTE_MS);
+      await client.adminLive(spec.otherDeviceLive);
+      log.info('network', `another computer (${spec.otherDeviceLive}) is logging time on this account`);
+    }
+    clock.set(ref);
+    if (spec.link === 'online') status.event({ type: 'PROBE_OK' });
+    else status.event({ type: 'NET_DOWN', error: spec.linkError ?? 'connect ECONNREFUSED' });
+    status.setRejections(
+      st.rejected().map((r) => ({
+        contractId: r.segment.contractId,
+        slot: r.segment.slot,
+        code: r.rejection!.code,
+        at: r.rejection!.serverTime,
+      })),
+    );
+    await status.flush();
+    const s = st.stats();
+    log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+  } finally {
+    await helper?.stop();
+    await store?.close();
+    await server.close();
+  }
+  const marker: ScenarioMarker = {
+    name: spec.name,
+    builtAt: opts.now,
+    referenceNow: ref,
+    clockOffsetMs: ref - opts.now,
+    faults: spec.faults ?? {},
+    helper: { mode: spec.helper?.mode ?? 'normal', enableGpu: spec.helper?.enableGpu ?? false },
+  };
+  if (opts.writeMarker !== false) await writeJsonAtomic(path.join(p.engineDir, SCENARIO_MARKER), marker);
+  return { spec, dataDir, marker, refusals };
+}
+
+/** A fresh folder for a scenario under the doctor's home: `<home>/scenarios/<name>-<random>`. */
+export async function newScenarioDir(doctorHome: string, name: string): Promise<string> {
+  const dir = path.join(doctorHome, 'scenarios', `${name}-${randomBytes(4).toString('hex')}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** Scenario folders are throwaway copies: keep the newest few per name so the doctor home does not grow. */
+export async function pruneScenarioDirs(doctorHome: string, name: string, keep = 3): Promise<void> {
+  const root = path.join(doctorHome, 'scenarios');
+  const mine: { dir: string; mtime: number }[] = [];
+  for (const n of await readdir(root).catch(() => [] as string[])) {
+    if (!n.startsWith(`${name}-`)) continue;
+    const marker = await readFile(path.join(root, n, 'engine', SCENARIO_MARKER), 'utf8').catch(
+      () => undefined,
+    );
+    const builtAt = marker ? (JSON.parse(marker) as ScenarioMarker).builtAt : 0;
+    mine.push({ dir: path.join(root, n), mtime: builtAt });
+  }
+  mine.sort((a, b) => b.mtime - a.mtime);
+  for (const old of mine.slice(keep)) await rm(old.dir, { recursive: true, force: true });
+}
