@@ -1,0 +1,63 @@
+/**
+ * The service endpoint as the collectors see it: which URL (the engine's reference server, or the
+ * real service), which proxy, and one memoised probe per run, so a dead network costs one timeout
+ * for the whole run, not one per check.
+ */
+import type { CollectorInput } from '../core/collector.js';
+import type { Context } from '../core/context.js';
+import { readProxyFacts } from '../facts/proxy.js';
+import { DEFAULT_SERVICE_URL, endpointFromUrl } from './endpoints.js';
+import { memoised } from './memo.js';
+import { probeEndpoint } from './probe.js';
+import { decideProxy, envProxy } from './proxy.js';
+import type { Endpoint, EndpointResult, ProxyDecision } from './types.js';
+
+export const SERVICE_STAGE_TIMEOUT_MS = 4_000;
+
+export interface ServiceTarget {
+  endpoint: Endpoint;
+  extraCa: string[];
+}
+
+export function serviceTarget(options: CollectorInput['options']): ServiceTarget {
+  const url =
+    typeof options.serviceUrl === 'string' && options.serviceUrl ? options.serviceUrl : DEFAULT_SERVICE_URL;
+  return {
+    endpoint: endpointFromUrl(url, 'service'),
+    extraCa: typeof options.extraCaPem === 'string' && options.extraCaPem ? [options.extraCaPem] : [],
+  };
+}
+
+/** The proxy the tracker would use for `url` (system settings, else environment; PAC not evaluated here). */
+export function serviceDecision(ctx: Context, url: string): Promise<ProxyDecision> {
+  return memoised(ctx, `decision ${url}`, async () => {
+    const facts = await memoised(ctx, 'proxy facts', () =>
+      readProxyFacts({ ctx, source: () => undefined, waitingOn: () => undefined }).catch(() => ({ env: {} })),
+    );
+    const sys = 'system' in facts ? facts.system : undefined;
+    const r = await decideProxy({
+      url: new URL(url),
+      platform: ctx.platform,
+      env: envProxy(ctx.env),
+      ...(sys ? { system: sys } : {}),
+    });
+    return r.decision;
+  });
+}
+
+/** One probe of the service per run (memoised on the run's Context). */
+export function probeService(
+  ctx: Context,
+  target: ServiceTarget,
+  signal?: AbortSignal,
+): Promise<EndpointResult> {
+  return memoised(ctx, `probe ${target.endpoint.url}`, async () => {
+    const decision = await serviceDecision(ctx, target.endpoint.url);
+    return probeEndpoint(target.endpoint, decision, {
+      stageTimeoutMs: SERVICE_STAGE_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
+      extraCa: target.extraCa,
+      monotonic: () => ctx.monotonic(),
+    });
+  });
+}
