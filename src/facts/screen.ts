@@ -1,0 +1,321 @@
+/**
+ * Whether the tracker can capture the screen, and whether its recent screenshots are black.
+ * macOS: the Screen Recording grant (`kTCCServiceScreenCapture`) read from the system TCC.db, which
+ * needs Full Disk Access for the terminal running the doctor. Linux: X11 or Wayland, and on Wayland
+ * whether xdg-desktop-portal offers Screenshot/ScreenCast and PipeWire runs. Everywhere: the
+ * pixels of the newest screenshots in the tracker's data folder (black = at least 98 % of pixels
+ * under 10 % luma, FFmpeg blackdetect's defaults).
+ * Why: without the permission (or on Wayland without the portal) the tracker uploads black or empty
+ * screenshots, and clients may dispute the hours.
+ */
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { defineCollector } from '../core/collector.js';
+import type { CollectorInput } from '../core/collector.js';
+import type { NotCollectedReason } from '../core/facts.js';
+
+export const TCC_DB = '/Library/Application Support/com.apple.TCC/TCC.db';
+export const TCC_SERVICE = 'kTCCServiceScreenCapture';
+
+export interface TccRow {
+  client: string;
+  /** 0 bundle identifier, 1 absolute path. */
+  clientType: number;
+  /** Normalised to the 11+ scale: 0 denied, 1 unknown, 2 allowed, 3 limited. */
+  authValue: number;
+  authReason: number | null;
+  lastModified: number | null;
+}
+
+export type MacPermission =
+  | { state: 'collected'; db: string; schema: 'auth_value' | 'allowed'; rows: TccRow[] }
+  | { state: 'not-collected'; db: string; reason: NotCollectedReason; message: string };
+
+export interface LinuxSession {
+  sessionType: 'x11' | 'wayland' | 'tty' | 'unknown';
+  desktop: string | null;
+  /** On Wayland: which portal interfaces answer on the session bus; null when not looked at. */
+  portal: { available: boolean; screenshot: boolean; screenCast: boolean; checkedWith: string } | null;
+  /** On Wayland: whether a PipeWire daemon runs; null when not looked at. */
+  pipewireRunning: boolean | null;
+}
+
+export type ScreenshotVerdict = 'black' | 'blank' | 'ok' | 'unreadable' | 'not-analysed';
+
+export interface ScreenshotInfo {
+  file: string;
+  /** ISO 8601. */
+  modifiedAt: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  /** Share of sampled pixels under 10 % luma. */
+  blackRatio: number | null;
+  meanLuma: number | null;
+  verdict: ScreenshotVerdict;
+}
+
+export interface ScreenFacts {
+  macPermission: MacPermission | null;
+  linuxSession: LinuxSession | null;
+  screenshots: { folder: string; found: number; analysed: ScreenshotInfo[] };
+}
+
+declare module '../core/facts.js' {
+  interface FactMap {
+    screen: ScreenFacts;
+  }
+}
+
+// ---------- pure parts ----------
+
+/** `sqlite3 TCC.db 'PRAGMA table_info(access)'` → which schema: 11+ (auth_value) or 10.15 (allowed). */
+export function tccSchema(pragmaOut: string): 'auth_value' | 'allowed' | undefined {
+  const cols = pragmaOut
+    .split('\n')
+    .map((l) => l.split('|')[1])
+    .filter(Boolean);
+  if (cols.includes('auth_value')) return 'auth_value';
+  if (cols.includes('allowed')) return 'allowed';
+  return undefined;
+}
+
+export function tccQuery(schema: 'auth_value' | 'allowed'): string {
+  const cols =
+    schema === 'auth_value'
+      ? 'client,client_type,auth_value,auth_reason,last_modified'
+      : 'client,client_type,allowed,prompt_count,last_modified';
+  return `SELECT ${cols} FROM access WHERE service='${TCC_SERVICE}'`;
+}
+
+/** Rows of `sqlite3` default list mode (`|`-separated), only the tracker's clients. */
+export function parseTccRows(stdout: string, schema: 'auth_value' | 'allowed'): TccRow[] {
+  const rows: TccRow[] = [];
+  for (const line of stdout.split('\n')) {
+    const f = line.trim().split('|');
+    if (f.length < 5 || !/upwork/i.test(f[0]!)) continue;
+    const v = Number(f[2]);
+    const n = (s: string | undefined) =>
+      s !== undefined && s !== '' && Number.isFinite(Number(s)) ? Number(s) : null;
+    rows.push({
+      client: f[0]!,
+      clientType: Number(f[1]) || 0,
+      // 10.15's `allowed` is 0/1; map it onto the 11+ scale so checks read one field.
+      authValue: schema === 'allowed' ? (v === 1 ? 2 : 0) : v,
+      authReason: schema === 'auth_value' ? n(f[3]) : null,
+      lastModified: n(f[4]),
+    });
+  }
+  return rows;
+}
+
+/** What sqlite3 says when macOS privacy protection stops it from opening TCC.db. */
+export function isTccDenied(stderr: string): boolean {
+  return /authorization denied|unable to open database|operation not permitted|not authorized/i.test(stderr);
+}
+
+export function detectSessionType(env: Record<string, string | undefined>): LinuxSession['sessionType'] {
+  const t = (env.XDG_SESSION_TYPE ?? '').toLowerCase();
+  if (t === 'x11' || t === 'wayland' || t === 'tty') return t;
+  if (env.WAYLAND_DISPLAY) return 'wayland';
+  if (env.DISPLAY) return 'x11';
+  return 'unknown';
+}
+
+/** Interfaces in `busctl --user introspect` or `gdbus introspect` output. */
+export function parsePortalIntrospect(stdout: string): { screenshot: boolean; screenCast: boolean } {
+  return {
+    screenshot: /org\.freedesktop\.portal\.Screenshot\b/.test(stdout),
+    screenCast: /org\.freedesktop\.portal\.ScreenCast\b/.test(stdout),
+  };
+}
+
+export const BLACK_LUMA = 0.1 * 255;
+export const BLACK_RATIO = 0.98;
+
+/**
+ * Black or blank from decoded RGBA pixels, sampled on a grid of at most ~65 000 points so a 4K
+ * screenshot costs the same as a small one.
+ */
+export function analysePixels(
+  data: Uint8Array,
+  width: number,
+  height: number,
+): { blackRatio: number; meanLuma: number; verdict: 'black' | 'blank' | 'ok' } {
+  const step = Math.max(1, Math.floor(Math.sqrt((width * height) / 65_000)));
+  let n = 0;
+  let black = 0;
+  let sum = 0;
+  let sumSq = 0;
+  const hist = new Uint32Array(256);
+  for (let y = 0; y < height; y += step) {
+    for (let x = 0; x < width; x += step) {
+      const i = (y * width + x) * 4;
+      const l = 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+      n++;
+      sum += l;
+      sumSq += l * l;
+      if (l < BLACK_LUMA) black++;
+      hist[Math.min(255, Math.round(l))]!++;
+    }
+  }
+  if (n === 0) return { blackRatio: 0, meanLuma: 0, verdict: 'blank' };
+  const mean = sum / n;
+  const sd = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+  const blackRatio = black / n;
+  const dominant = Math.max(...hist) / n;
+  const round = (v: number, d = 4) => Math.round(v * 10 ** d) / 10 ** d;
+  const verdict = blackRatio >= BLACK_RATIO ? 'black' : sd <= 2 || dominant >= 0.995 ? 'blank' : 'ok';
+  return { blackRatio: round(blackRatio), meanLuma: round(mean, 1), verdict };
+}
+
+// ---------- collection ----------
+
+const IMAGE = /\.(png|jpe?g)$/i;
+const MAX_ANALYSED = 10;
+const MAX_ENTRIES = 20_000;
+const MAX_BYTES = 25 * 1024 * 1024;
+
+/** Image files under the data folder, newest first; bounded so a huge folder cannot stall the run. */
+async function findImages(
+  root: string,
+  signal: AbortSignal,
+): Promise<{ file: string; mtimeMs: number; size: number }[]> {
+  const found: { file: string; mtimeMs: number; size: number }[] = [];
+  let seen = 0;
+  // In the embedded engine's folder, server/ is the reference work-diary server's storage, not the
+  // tracker's: its copies of uploaded screenshots must not be counted as the tracker's own.
+  const isEngine = await stat(path.join(root, 'Upwork', 'Cache', 'FORMAT')).then(
+    () => true,
+    () => false,
+  );
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 8 || seen > MAX_ENTRIES || signal.aborted) return;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (++seen > MAX_ENTRIES) return;
+      const p = path.join(dir, e.name);
+      // Logs are never images; skipping them saves time on large log folders.
+      if (e.isDirectory() && e.name !== 'Logs' && !(isEngine && depth === 0 && e.name === 'server'))
+        await walk(p, depth + 1);
+      else if (e.isFile() && IMAGE.test(e.name)) {
+        const st = await stat(p).catch(() => undefined);
+        if (st) found.push({ file: p, mtimeMs: st.mtimeMs, size: st.size });
+      }
+    }
+  };
+  await walk(root, 0);
+  return found.sort((a, b) => b.mtimeMs - a.mtimeMs);
+}
+
+async function analyseFile(f: { file: string; mtimeMs: number; size: number }): Promise<ScreenshotInfo> {
+  const base: ScreenshotInfo = {
+    file: f.file,
+    modifiedAt: new Date(f.mtimeMs).toISOString(),
+    bytes: f.size,
+    width: null,
+    height: null,
+    blackRatio: null,
+    meanLuma: null,
+    verdict: 'not-analysed',
+  };
+  // Only PNG is decoded (pngjs); JPEG would need another decoder, so it is listed, not judged.
+  if (!/\.png$/i.test(f.file) || f.size > MAX_BYTES) return base;
+  try {
+    const fh = await open(f.file, 'r');
+    let buf: Buffer;
+    try {
+      buf = await fh.readFile();
+    } finally {
+      await fh.close();
+    }
+    const { PNG } = await import('pngjs');
+    const png = PNG.sync.read(buf);
+    const a = analysePixels(png.data, png.width, png.height);
+    return { ...base, width: png.width, height: png.height, ...a };
+  } catch {
+    return { ...base, verdict: 'unreadable' };
+  }
+}
+
+async function macPermission(input: CollectorInput): Promise<MacPermission> {
+  const { ctx, source } = input;
+  const db = TCC_DB;
+  source('command', `sqlite3 -readonly "${db}" "PRAGMA table_info(access)"`);
+  const pragma = await ctx.exec('sqlite3', ['-readonly', db, 'PRAGMA table_info(access)'], {
+    timeoutMs: 5_000,
+  });
+  const denied = (stderr: string): MacPermission => ({
+    state: 'not-collected',
+    db,
+    reason: 'needs-full-disk-access',
+    message: `cannot read ${db} (${stderr.trim().split('\n')[0] || 'denied'}): give your terminal Full Disk Access in System Settings > Privacy & Security, then run the doctor again`,
+  });
+  if (pragma.timedOut)
+    return { state: 'not-collected', db, reason: 'timeout', message: 'sqlite3 did not answer in time' };
+  if (pragma.code !== 0 || isTccDenied(pragma.stderr)) {
+    if (pragma.code === null)
+      return { state: 'not-collected', db, reason: 'error', message: 'sqlite3 is not available' };
+    return denied(pragma.stderr);
+  }
+  const schema = tccSchema(pragma.stdout);
+  // An empty table_info is what sqlite3 prints when the file cannot be opened read-only.
+  if (!schema) return denied(pragma.stderr || 'the access table is not readable');
+  const q = tccQuery(schema);
+  source('command', `sqlite3 -readonly "${db}" "${q}"`);
+  const r = await ctx.exec('sqlite3', ['-readonly', db, q], { timeoutMs: 5_000 });
+  if (r.code !== 0) return denied(r.stderr);
+  return { state: 'collected', db, schema, rows: parseTccRows(r.stdout, schema) };
+}
+
+async function linuxSession(input: CollectorInput): Promise<LinuxSession> {
+  const { ctx, source } = input;
+  source('env', 'XDG_SESSION_TYPE, WAYLAND_DISPLAY, DISPLAY, XDG_CURRENT_DESKTOP');
+  const sessionType = detectSessionType(ctx.env);
+  const desktop = ctx.env.XDG_CURRENT_DESKTOP || null;
+  if (sessionType !== 'wayland') return { sessionType, desktop, portal: null, pipewireRunning: null };
+  const dest = 'org.freedesktop.portal.Desktop';
+  const obj = '/org/freedesktop/portal/desktop';
+  let portal: LinuxSession['portal'] = null;
+  const busctl = await ctx.exec('busctl', ['--user', 'introspect', dest, obj], { timeoutMs: 5_000 });
+  if (busctl.code !== null) {
+    source('command', `busctl --user introspect ${dest} ${obj}`);
+    const p = parsePortalIntrospect(busctl.stdout);
+    portal = { available: busctl.code === 0, ...p, checkedWith: 'busctl' };
+  } else {
+    const gdbus = await ctx.exec('gdbus', ['introspect', '--session', '--dest', dest, '--object-path', obj], {
+      timeoutMs: 5_000,
+    });
+    if (gdbus.code !== null) {
+      source('command', `gdbus introspect --session --dest ${dest} --object-path ${obj}`);
+      portal = { available: gdbus.code === 0, ...parsePortalIntrospect(gdbus.stdout), checkedWith: 'gdbus' };
+    }
+  }
+  const pg = await ctx.exec('pgrep', ['-x', 'pipewire'], { timeoutMs: 3_000 });
+  source('command', 'pgrep -x pipewire');
+  const pipewireRunning = pg.code === 0 ? true : pg.code === 1 ? false : null;
+  return { sessionType, desktop, portal, pipewireRunning };
+}
+
+export const screenCollector = defineCollector({
+  key: 'screen',
+  title: 'screen capture permission and recent screenshots',
+  timeoutMs: 20_000,
+  async collect(input) {
+    const { ctx, target, source, signal } = input;
+    const [mac, linux] = await Promise.all([
+      ctx.platform === 'darwin' ? macPermission(input) : Promise.resolve(null),
+      ctx.platform === 'linux' ? linuxSession(input) : Promise.resolve(null),
+    ]);
+    input.waitingOn(`looking for screenshots under ${target.dataDir}`);
+    source('file', target.dataDir);
+    const images = await findImages(target.dataDir, signal);
+    const analysed: ScreenshotInfo[] = [];
+    for (const f of images.slice(0, MAX_ANALYSED)) analysed.push(await analyseFile(f));
+    return {
+      macPermission: mac,
+      linuxSession: linux,
+      screenshots: { folder: target.dataDir, found: images.length, analysed },
+    };
+  },
+});
