@@ -1,0 +1,92 @@
+/** The body of `upwork-doctor undo [RUN]` and `undo --list`. */
+import { createContext } from '../core/context.js';
+import type { Context } from '../core/context.js';
+import { ExitCode } from '../core/exit-codes.js';
+import type { RealEngineOps } from '../fixes/engine-ops.js';
+import type { EngineOps, Fix } from '../fixes/fix.js';
+import { fixes as allFixes } from '../fixes/index.js';
+import { JournalFile, listRuns } from '../fixes/journal.js';
+import type { Registry } from '../fixes/registry.js';
+import { realRegistry } from '../fixes/registry.js';
+import { undoRun } from '../fixes/undo.js';
+import type { CommandHost } from './program.js';
+import { logLevelFor } from './options.js';
+import type { OutputFlags } from './options.js';
+
+export interface UndoOptions extends OutputFlags {
+  list?: boolean;
+}
+
+export interface UndoSeams {
+  registry?: Registry;
+  fixes?: readonly Fix[];
+  engine?: EngineOps;
+  journalRoot?: string;
+}
+
+async function listText(ctx: Context, root?: string): Promise<string> {
+  const ids = await listRuns(ctx, root);
+  if (ids.length === 0) return 'No fix runs yet.\n';
+  const lines: string[] = [];
+  for (const id of ids) {
+    try {
+      const j = await JournalFile.load(ctx, id, root);
+      const fixIds = [...new Set(j.data.entries.map((e) => e.fixId))].join(', ') || '-';
+      const open = j.undoable().length;
+      lines.push(
+        `${id}  ${j.data.createdAt}  ${fixIds}  ${open > 0 ? `${open} change${open === 1 ? '' : 's'} to undo` : 'nothing to undo'}`,
+      );
+    } catch (e) {
+      lines.push(`${id}  (unreadable: ${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function runUndoCommand(
+  runId: string | undefined,
+  opts: UndoOptions,
+  _host: CommandHost,
+  ctxIn?: Context,
+  seams: UndoSeams = {},
+): Promise<number> {
+  const ctx =
+    ctxIn ?? createContext({ logLevel: logLevelFor(opts), color: opts.color === false ? false : undefined });
+  if (opts.list) {
+    ctx.stdout(await listText(ctx, seams.journalRoot));
+    return ExitCode.Ok;
+  }
+  const id = runId ?? (await listRuns(ctx, seams.journalRoot)).at(-1);
+  if (!id) {
+    ctx.stdout('No fix runs to undo.\n');
+    return ExitCode.Ok;
+  }
+  const journal = await JournalFile.load(ctx, id, seams.journalRoot);
+  if (journal.undoable().length === 0) {
+    ctx.stdout(`Run ${id} has nothing left to undo.\n`);
+    return ExitCode.Ok;
+  }
+  // The engine's own operations restore what engine fixes changed (loaded only when one did).
+  const needsEngine = journal.undoable().some((e) => e.backup.kind === 'engine');
+  const ownOps: RealEngineOps | undefined =
+    seams.engine || !needsEngine ? undefined : (await import('../fixes/engine-ops.js')).createEngineOps();
+  const engine: EngineOps | undefined = seams.engine ?? ownOps;
+  let report;
+  try {
+    report = await undoRun(journal, seams.fixes ?? allFixes, {
+      ctx,
+      registry: seams.registry ?? realRegistry(ctx),
+      target: journal.data.target,
+      options: {},
+      ...(engine ? { engine } : {}),
+    });
+  } finally {
+    await ownOps?.close();
+  }
+  const lines = [
+    ...report.restored.map((r) => `restored ${r}`),
+    ...report.failed.map((r) => `could not restore ${r}`),
+  ];
+  ctx.stdout(`Undo of run ${id}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  return report.failed.length > 0 ? ExitCode.Failed : ExitCode.Ok;
+}

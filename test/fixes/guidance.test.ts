@@ -1,0 +1,148 @@
+/** Fixes that only guide (the doctor must not change these itself): facts in, steps out, per OS. */
+import { describe, expect, it } from 'vitest';
+import { antivirusExclusion } from '../../src/fixes/antivirus-exclusion.js';
+import type { Step } from '../../src/fixes/fix.js';
+import { MAC_SCREEN_PANE, screenRecordingFix } from '../../src/fixes/screen-recording.js';
+import type { ScreenFacts } from '../../src/facts/screen.js';
+import type { SecurityFacts, SecurityProduct } from '../../src/facts/security.js';
+import { makeFacts } from '../helpers/facts.js';
+
+const manual = (s: Step[]) => s.map((x) => (x.action.kind === 'manual' ? x.action : undefined));
+
+const screen = (over: Partial<ScreenFacts>): ScreenFacts => ({
+  macPermission: null,
+  linuxSession: null,
+  screenshots: { folder: '/x', found: 0, analysed: [] },
+  ...over,
+});
+
+describe('screen-recording fix', () => {
+  it.each([
+    [
+      'darwin',
+      screen({ macPermission: { state: 'collected', db: '/tcc', schema: 'auth_value', rows: [] } }),
+      MAC_SCREEN_PANE,
+      /restart|reopen|open it again/i,
+    ],
+    [
+      'linux',
+      screen({
+        linuxSession: { sessionType: 'wayland', desktop: 'GNOME', portal: null, pipewireRunning: null },
+      }),
+      undefined,
+      /X11/,
+    ],
+    [
+      'linux',
+      screen({ linuxSession: { sessionType: 'x11', desktop: 'GNOME', portal: null, pipewireRunning: null } }),
+      undefined,
+      /start it again/,
+    ],
+    ['win32', screen({}), undefined, /start it again/],
+  ] as const)('%s: only guidance, the right pane, and the restart', (platform, s, pane, says) => {
+    const steps = screenRecordingFix.plan(makeFacts({ screen: s }, { platform }));
+    expect(steps.length).toBeGreaterThan(0);
+    const acts = manual(steps);
+    expect(acts.every(Boolean)).toBe(true);
+    expect(acts.find((a) => a?.open)?.open?.target).toBe(pane);
+    expect(acts.flatMap((a) => a!.lines).join('\n')).toMatch(says);
+  });
+
+  it('macOS with an existing (stale) entry says to remove and re-add it', () => {
+    const s = screen({
+      macPermission: {
+        state: 'collected',
+        db: '/tcc',
+        schema: 'auth_value',
+        rows: [
+          { client: 'com.upwork.Upwork', clientType: 0, authValue: 0, authReason: null, lastModified: null },
+        ],
+      },
+    });
+    const lines = manual(screenRecordingFix.plan(makeFacts({ screen: s }, { platform: 'darwin' }))).flatMap(
+      (a) => a!.lines,
+    );
+    expect(lines.join(' ')).toMatch(/remove it .* add it again/);
+  });
+});
+
+const product = (
+  name: string,
+  vendor: string | null,
+  state: SecurityProduct['state'] = 'on',
+): SecurityProduct => ({
+  name,
+  vendor,
+  source: 'securitycenter2',
+  state,
+  upToDate: true,
+  productState: null,
+  productStateHex: null,
+  evidence: [],
+});
+const security = (products: SecurityProduct[]): SecurityFacts => ({
+  products,
+  productsError: null,
+  defender: null,
+  exclusions: null,
+  uploadErrors: {
+    logsDir: '/l',
+    filesScanned: [],
+    counts: { tls: 0, reset: 0, blocked: 0, 'proxy-403': 0 },
+    samples: [],
+  },
+});
+
+describe('antivirus-exclusion fix', () => {
+  const target = {
+    kind: 'installed' as const,
+    dataDir: 'C:\\Users\\t\\AppData\\Local\\Upwork',
+    found: true,
+    installDirs: ['C:\\Program Files\\Upwork'],
+    reason: 't',
+  };
+
+  it('Windows Defender: the exact Add-MpPreference command (needs admin) and its settings pane', () => {
+    const steps = antivirusExclusion.plan(
+      makeFacts(
+        { security: security([product('Microsoft Defender Antivirus', 'Microsoft')]) },
+        { platform: 'win32', target },
+      ),
+    );
+    const [a] = manual(steps);
+    expect(a).toMatchObject({ reason: 'needs-admin', open: { target: 'windowsdefender://threatsettings' } });
+    expect(a!.command).toBe(
+      'Add-MpPreference -ExclusionPath "C:\\Program Files\\Upwork" -ExclusionPath "C:\\Users\\t\\AppData\\Local\\Upwork" -ExclusionProcess "Upwork.exe" -ExclusionProcess "Upwork Helper.exe"',
+    );
+    expect(a!.lines.join('\n')).toContain('*.upwork.com');
+  });
+
+  it('one step per active product, none for inactive ones, and never a change', () => {
+    const steps = antivirusExclusion.plan(
+      makeFacts(
+        {
+          security: security([
+            product('ESET Security', 'ESET'),
+            product('Avast', 'Avast', 'off'),
+            product('Kaspersky', 'Kaspersky', 'running'),
+          ]),
+        },
+        { platform: 'linux' },
+      ),
+    );
+    expect(steps.map((s) => s.title)).toEqual([
+      'Add an exclusion for Upwork in ESET Security',
+      'Add an exclusion for Upwork in Kaspersky',
+      'Upload the cached time, then check again',
+    ]);
+    expect(steps.every((s) => s.action.kind === 'manual')).toBe(true);
+    expect(manual(steps)[0]!.lines.join('\n')).toMatch(/processes: upwork; Upwork Helper/);
+  });
+
+  it('nothing active: no steps', () => {
+    expect(
+      antivirusExclusion.plan(makeFacts({ security: security([product('Avast', 'Avast', 'off')]) })),
+    ).toEqual([]);
+    expect(antivirusExclusion.plan(makeFacts({}))).toEqual([]);
+  });
+});
