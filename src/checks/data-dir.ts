@@ -61,6 +61,7 @@ export const dataDir = defineCheck({
           text: 'Give the folder back to your user (this changes ownership only, no data is removed).',
           commands: [`sudo chown -R "$(id -un)" "${d.path}"`],
           docsUrl,
+          fixIds: ['data-dir-permissions'],
         },
       };
     }
@@ -76,6 +77,7 @@ export const dataDir = defineCheck({
           text: 'Restore your permissions on the folder (no data is removed).',
           commands: [`chmod u+rwx "${d.path}"`],
           docsUrl,
+          fixIds: ['data-dir-permissions'],
         },
       };
     }

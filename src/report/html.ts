@@ -5,6 +5,7 @@
 import type { FindingStatus } from '../core/finding.js';
 import { formatDuration } from '../core/format.js';
 import type { Report } from './model.js';
+import { fixCommand } from './text.js';
 
 export function htmlEscape(s: string): string {
   return s
@@ -86,7 +87,7 @@ export function renderHtml(report: Report): string {
       const fix =
         r && f.status !== 'pass'
           ? `<div class="fix"><strong>What to do</strong>${htmlEscape(r.text)}${r.commands.map((c) => `<pre>${htmlEscape(c)}</pre>`).join('')}${
-              r.fixIds.length ? `<pre>upwork-doctor fix --only ${htmlEscape(r.fixIds.join(','))}</pre>` : ''
+              fixCommand(r) ? `<pre>${htmlEscape(fixCommand(r)!)}</pre>` : ''
             }${r.docsUrl ? `<div>More: ${htmlEscape(r.docsUrl)}</div>` : ''}</div>`
           : '';
       const evidence = Object.keys(f.evidence).length

@@ -3,7 +3,7 @@
  * remediation and its commands. Pure: (report, options) → string.
  */
 import { Chalk } from 'chalk';
-import type { FindingStatus } from '../core/finding.js';
+import type { FindingStatus, Remediation } from '../core/finding.js';
 import { formatDuration } from '../core/format.js';
 import type { Report } from './model.js';
 
@@ -25,6 +25,13 @@ const SYMBOLS: Record<FindingStatus, [string, string]> = {
   error: ['✗', '[ERROR]'],
   timeout: ['⏱', '[TIMEOUT]'],
 };
+
+/** The `upwork-doctor fix` line for a remediation, unless its commands already say it. */
+export function fixCommand(r: Remediation): string | undefined {
+  if (r.fixIds.length === 0) return undefined;
+  const cmd = `upwork-doctor fix --only ${r.fixIds.join(',')}`;
+  return r.commands.some((c) => c.startsWith('upwork-doctor fix')) ? undefined : cmd;
+}
 
 export function renderText(report: Report, opts: TextOptions): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
@@ -61,8 +68,8 @@ export function renderText(report: Report, opts: TextOptions): string {
     if (problem && f.remediation) {
       lines.push(`    ${c.cyan(opts.unicode ? '→' : '->')} ${f.remediation.text}`);
       for (const cmd of f.remediation.commands) lines.push(`      ${c.dim('$')} ${cmd}`);
-      if (f.remediation.fixIds.length > 0)
-        lines.push(`      ${c.dim('or run:')} upwork-doctor fix --only ${f.remediation.fixIds.join(',')}`);
+      const fixCmd = fixCommand(f.remediation);
+      if (fixCmd) lines.push(`      ${c.dim('or run:')} ${fixCmd}`);
       if (f.remediation.docsUrl) lines.push(`      ${c.dim('more:')} ${f.remediation.docsUrl}`);
     }
     if (problem && opts.verbose && typeof f.evidence.stack === 'string') lines.push(c.dim(f.evidence.stack));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import Ajv from 'ajv';
+import AjvModule from 'ajv';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,6 +48,7 @@ describe('upwork-doctor CLI (spawned)', () => {
     const r = await runCli([...BASE, '--data-dir', dir, '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { findings: { id: string }[]; exitCode: number; target: { dataDir: string } };
+    const Ajv = AjvModule as unknown as typeof AjvModule.default;
     const ajv = new Ajv({ strict: false });
     const valid = ajv.validate(reportSchema, report);
     expect(ajv.errors ?? []).toEqual([]);

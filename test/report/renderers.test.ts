@@ -52,6 +52,11 @@ describe('text renderer', () => {
     expect(t).toMatch(/1 passed, 1 warning, 1 failed, 1 crashed, 1 timed out, 1 skipped in 1\.2 s/);
     expect(t).not.toMatch(/a detail/); // passing checks stay one line unless -v
   });
+  it('does not repeat the fix command when the remediation already lists it', () => {
+    const r = { text: 't', commands: ['upwork-doctor fix --only cache-upload'], fixIds: ['cache-upload'] };
+    const t = renderText(report([finding('z', 'fail', { remediation: r })]), { color: false, unicode: true });
+    expect(t.match(/upwork-doctor fix --only cache-upload/g)).toHaveLength(1);
+  });
   it('plain fallback without unicode, and no colour codes', () => {
     const t = renderText(report(all), { color: false, unicode: false });
     expect(t).toMatch(/^\[ok\] A/m);
