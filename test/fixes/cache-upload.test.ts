@@ -76,7 +76,11 @@ describe('cache-upload plan (src/fixes/cache-upload.js)', () => {
     expect(steps.map((s) => s.action.kind)).toEqual(kinds);
     for (const s of steps) expect(s.id).toMatch(/^cache-upload#\d+$/);
     if (kinds[0] === 'engine') {
-      expect(steps[0]!.action).toEqual({ kind: 'engine', op: OP_UPLOAD, args: { dataDir: facts.target.dataDir } });
+      expect(steps[0]!.action).toEqual({
+        kind: 'engine',
+        op: OP_UPLOAD,
+        args: { dataDir: facts.target.dataDir },
+      });
     }
     if (text) expect(JSON.stringify(steps)).toMatch(text);
     // Pure: the same facts give the same plan.
@@ -113,7 +117,9 @@ describe('upload-now on a real cache and server', () => {
     }
     // The tracker's status now says so (what cache-fullness reads).
     const { readFileSync } = await import('node:fs');
-    const status = JSON.parse(readFileSync(path.join(dir, 'engine', 'status.json'), 'utf8')) as { state: string };
+    const status = JSON.parse(readFileSync(path.join(dir, 'engine', 'status.json'), 'utf8')) as {
+      state: string;
+    };
     expect(status.state).toBe('ONLINE');
 
     const cacheBytes = treePrint(path.join(dir, 'Upwork', 'Cache'));

@@ -4,7 +4,7 @@
  * and fingerprints of the cache (by segment) and of a whole file tree (by bytes).
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -18,34 +18,56 @@ import type { RunningServer } from '../../src/engine/server/index.js';
 import type { FixEnv } from '../../src/fixes/fix.js';
 import { tempDir } from '../helpers/cli.js';
 
+/** Cleanup registration: vitest's global hook, or the test context's one in concurrent tests. */
+export type OnFinished = (fn: () => unknown) => void;
+
+/** A temp folder removed when the test ends. */
+export function tempFolder(prefix: string, onFinished?: OnFinished): string {
+  if (!onFinished) return tempDir(prefix);
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  onFinished(() => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }));
+  return dir;
+}
+
 /** Build a scenario into a fresh temp folder through the real engine. */
-export async function scenarioDir(name: string, opts: { useHelper?: boolean } = {}): Promise<string> {
-  const dir = tempDir(`uwd-${name}-`);
+export async function scenarioDir(
+  name: string,
+  opts: { useHelper?: boolean; onFinished?: OnFinished } = {},
+): Promise<string> {
+  const dir = tempFolder(`uwd-${name}-`, opts.onFinished);
   await buildScenario(await loadScenario(name), dir, { now: Date.now(), useHelper: opts.useHelper ?? false });
   return dir;
 }
 
 export function markerOf(dir: string): ScenarioMarker {
-  return JSON.parse(readFileSync(path.join(enginePaths(dir).engineDir, SCENARIO_MARKER), 'utf8')) as ScenarioMarker;
+  return JSON.parse(
+    readFileSync(path.join(enginePaths(dir).engineDir, SCENARIO_MARKER), 'utf8'),
+  ) as ScenarioMarker;
 }
 
 /**
  * The folder's work-diary server at the scenario's moment and with its faults; it writes
  * server.json, so the doctor's run (and the fixes) use it. Stopped when the test ends.
  */
-export async function scenarioServer(dir: string): Promise<RunningServer> {
+export async function scenarioServer(
+  dir: string,
+  onFinished: OnFinished = onTestFinished,
+): Promise<RunningServer> {
   const m = markerOf(dir);
   const server = await startServer({
     dataDir: dir,
     faults: m.faults,
     clock: { now: () => Date.now() + m.clockOffsetMs, mono: () => Math.floor(performance.now()) },
   });
-  onTestFinished(() => server.close());
+  onFinished(() => server.close());
   return server;
 }
 
 /** A FixEnv on the real clock (the engine's server checks segment times against it). */
-export function engineEnv(dataDir: string, over: Partial<Context> = {}): FixEnv & { ctx: ReturnType<typeof createTestContext> } {
+export function engineEnv(
+  dataDir: string,
+  over: Partial<Context> = {},
+): FixEnv & { ctx: ReturnType<typeof createTestContext> } {
   const ctx = createTestContext({ now: () => Date.now(), hostname: os.hostname(), ...over });
   return {
     ctx,

@@ -67,7 +67,12 @@ describe('bad input to the engine operations', () => {
       expect(e).toBeInstanceOf(UserError);
       expect((e as Error).message).toMatch(/does not hold the reference engine/);
     }
-    await expect(ops.run('format-disk', { dataDir: empty }, env)).rejects.toThrow(/does not hold|no "format-disk"/);
+    await expect(
+      ops.run(OP_RESTART_HELPER, { dataDir: empty, flags: ['--no-sandbox'] }, env),
+    ).rejects.toThrow(/does not hold|only be restarted with --enable-gpu/);
+    await expect(ops.run('format-disk', { dataDir: empty }, env)).rejects.toThrow(
+      /does not hold|no "format-disk"/,
+    );
     expect(treePrint(empty)).toEqual(bytes);
     await ops.close();
   });

@@ -33,7 +33,13 @@ function proc(over: Partial<TrackerProcess> = {}): TrackerProcess {
   };
 }
 const processes = (tracker: TrackerProcess[]) => ({ windowSec: 3, cores: 4, method: 'test', tracker });
-const engineTarget = { kind: 'scenario' as const, dataDir: '/data', found: true, reason: 'test', scenario: 'helper-cpu' };
+const engineTarget = {
+  kind: 'scenario' as const,
+  dataDir: '/data',
+  found: true,
+  reason: 'test',
+  scenario: 'helper-cpu',
+};
 
 describe('helper-restart-gpu plan (src/fixes/helper-restart-gpu.js)', () => {
   const rows: { name: string; facts: Facts; kinds: string[]; text?: RegExp; command?: string }[] = [
@@ -52,7 +58,10 @@ describe('helper-restart-gpu plan (src/fixes/helper-restart-gpu.js)', () => {
     },
     {
       name: 'installed app on Windows: explain (the switch is the macOS remedy)',
-      facts: makeFacts({ processes: processes([proc({ name: 'Upwork Helper.exe' })]) }, { platform: 'win32' }),
+      facts: makeFacts(
+        { processes: processes([proc({ name: 'Upwork Helper.exe' })]) },
+        { platform: 'win32' },
+      ),
       kinds: ['manual'],
       text: /tray icon.*macOS.*Windows/,
     },
@@ -64,7 +73,9 @@ describe('helper-restart-gpu plan (src/fixes/helper-restart-gpu.js)', () => {
     },
     {
       name: 'nothing busy (e.g. two copies running, not CPU): nothing to restart',
-      facts: makeFacts({ processes: processes([proc({ cpuPercent: 3 }), proc({ pid: 7, cpuPercent: null })]) }),
+      facts: makeFacts({
+        processes: processes([proc({ cpuPercent: 3 }), proc({ pid: 7, cpuPercent: null })]),
+      }),
       kinds: [],
     },
     {
@@ -107,7 +118,10 @@ describe.skipIf(!linux)('restart-helper on a real Helper process', () => {
     onTestFinished(() => ops.close());
     const env = { ...engineEnv(dir), engine: ops };
     const prior = await ops.capture!(OP_RESTART_HELPER, { dataDir: dir }, env);
-    expect(prior).toMatchObject({ helper: { pid: burning.pid, gpu: false, mode: 'cpu' }, launchText: markerBefore });
+    expect(prior).toMatchObject({
+      helper: { pid: burning.pid, gpu: false, mode: 'cpu' },
+      launchText: markerBefore,
+    });
     const r = await ops.run(OP_RESTART_HELPER, { dataDir: dir }, env);
     expect(r.changed).toBe(true);
     expect(r.message).toMatch(new RegExp(`pid ${burning.pid} → \\d+`));

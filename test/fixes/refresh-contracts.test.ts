@@ -32,7 +32,11 @@ function contract(over: Partial<ContractInfo> = {}): ContractInfo {
     ...over,
   };
 }
-const list = (contracts: ContractInfo[]) => ({ fetchedAt: NOW - 2 * DAY, contracts, file: '/data/engine/contracts.json' });
+const list = (contracts: ContractInfo[]) => ({
+  fetchedAt: NOW - 2 * DAY,
+  contracts,
+  file: '/data/engine/contracts.json',
+});
 const engineTarget = { kind: 'embedded' as const, dataDir: '/data', found: true, reason: 'test' };
 
 describe('refresh-contracts plan (src/fixes/refresh-contracts.js)', () => {
@@ -51,7 +55,10 @@ describe('refresh-contracts plan (src/fixes/refresh-contracts.js)', () => {
     },
     {
       name: 'starts tomorrow at 00:00 UTC',
-      facts: makeFacts({ contracts: list([contract({ startDate: Date.parse('2026-11-19T00:00:00Z') })]) }, { target: engineTarget }),
+      facts: makeFacts(
+        { contracts: list([contract({ startDate: Date.parse('2026-11-19T00:00:00Z') })]) },
+        { target: engineTarget },
+      ),
       kinds: ['manual', 'engine'],
       text: /starts on 2026-11-19 at 00:00 UTC \(not midnight your time\)/,
     },
@@ -72,7 +79,8 @@ describe('refresh-contracts plan (src/fixes/refresh-contracts.js)', () => {
     const steps = refreshContracts.plan(facts);
     expect(steps.map((s) => s.action.kind)).toEqual(kinds);
     const engine = steps.find((s) => s.action.kind === 'engine');
-    if (engine) expect(engine.action).toEqual({ kind: 'engine', op: OP_REFRESH_CONTRACTS, args: { dataDir: '/data' } });
+    if (engine)
+      expect(engine.action).toEqual({ kind: 'engine', op: OP_REFRESH_CONTRACTS, args: { dataDir: '/data' } });
     if (text) expect(JSON.stringify(steps)).toMatch(text);
     if (not) expect(JSON.stringify(steps)).not.toMatch(not);
     expect(refreshContracts.plan(facts)).toEqual(steps);
@@ -97,7 +105,10 @@ describe('refresh-contracts on the engine', () => {
     const r = await ops.run(OP_REFRESH_CONTRACTS, { dataDir: dir }, env);
     expect(r.changed).toBe(true);
     expect(r.message).toMatch(/c-2001 paused → active/);
-    expect(JSON.parse(readFileSync(file, 'utf8')).contracts[0]).toMatchObject({ id: 'c-2001', status: 'active' });
+    expect(JSON.parse(readFileSync(file, 'utf8')).contracts[0]).toMatchObject({
+      id: 'c-2001',
+      status: 'active',
+    });
 
     const refreshed = readFileSync(file, 'utf8');
     const again = await ops.run(OP_REFRESH_CONTRACTS, { dataDir: dir }, env);

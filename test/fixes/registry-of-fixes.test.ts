@@ -6,7 +6,18 @@ import { fixes } from '../../src/fixes/index.js';
 import { ROOT } from '../helpers/cli.js';
 
 /** The machinery; every other file in src/fixes/ is one fix. */
-const MACHINERY = ['actions', 'apply', 'engine-ops', 'fix', 'index', 'journal', 'plan', 'registry', 'render', 'undo'];
+const MACHINERY = [
+  'actions',
+  'apply',
+  'engine-ops',
+  'fix',
+  'index',
+  'journal',
+  'plan',
+  'registry',
+  'render',
+  'undo',
+];
 const files = readdirSync(path.join(ROOT, 'src/fixes'))
   .filter((f) => f.endsWith('.ts'))
   .map((f) => f.replace(/\.ts$/, ''))

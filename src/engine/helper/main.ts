@@ -9,6 +9,7 @@
  *
  * Usage: [Upwork Helper -e import(main.js) --] --data-dir DIR [--mode normal|black|cpu] [--enable-gpu] [--max-seconds N]
  */
+import { Worker } from 'node:worker_threads';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HELPER_MODES, HELPER_TITLE } from './protocol.js';
@@ -88,7 +89,7 @@ function parentGone(): boolean {
   return (performance.now() - startedMono) / 1000 > args.maxSeconds;
 }
 
-/** Burn one core in slices, yielding between them so IPC and the parent check still run. */
+/** Burn a core in slices, yielding between them so IPC and the parent check still run. */
 function burn(): void {
   if (stopping) return;
   if (parentGone()) return exit(0);
@@ -129,8 +130,13 @@ process.on('SIGINT', () => exit(0));
 writePidfile();
 send({ type: 'ready', pid: process.pid, mode: args.mode, gpu: args.gpu });
 
-if (args.mode === 'cpu' && !args.gpu) setImmediate(burn);
-else {
+if (args.mode === 'cpu' && !args.gpu) {
+  setImmediate(burn);
+  // Software rendering spreads over threads: a second, unref'd thread burns too, so the process shows
+  // well over one core when the machine has two, and stays over the fail threshold even when a
+  // busy machine shares the cores. It dies with the process.
+  new Worker('for (;;) {}', { eval: true }).unref();
+} else {
   // Idle: wake once a second only to notice a dead parent.
   const t = setInterval(() => {
     if (parentGone()) {
