@@ -5,6 +5,13 @@
 import { Command } from 'commander';
 import { TOOL_NAME, toolVersion } from '../core/version.js';
 import { registerCheck } from './commands/check.js';
+import { registerNetwork } from './commands/network.js';
+import { registerFix } from './commands/fix.js';
+import { registerUndo } from './commands/undo.js';
+import { registerBundle } from './commands/bundle.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerEngine } from './commands/engine.js';
+import { registerScenarios } from './commands/scenarios.js';
 
 export interface CommandHost {
   setExitCode(code: number): void;
@@ -26,7 +33,7 @@ const output = {
 };
 
 /** Every command's registration, in help order. */
-const registrations: ((program: Command, host: CommandHost) => void)[] = [registerCheck];
+const registrations: ((program: Command, host: CommandHost) => void)[] = [registerCheck, registerFix, registerUndo, registerNetwork, registerBundle, registerInspect, registerEngine, registerScenarios];
 
 export function buildProgram(host: CommandHost): Command {
   const program = new Command(TOOL_NAME)
@@ -47,7 +54,13 @@ Examples:
 Exit codes: 0 ok, 1 a check failed, 2 usage error or the tool failed, 3 deadline, 130 cancelled.`,
   );
   for (const register of registrations) register(program, host);
-  // Subcommands share the root's error handling.
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput(output);
+  // Subcommands, nested ones too (engine serve, ...), share the root's error handling.
+  const share = (cmds: readonly Command[]): void => {
+    for (const cmd of cmds) {
+      cmd.exitOverride().configureOutput(output);
+      share(cmd.commands);
+    }
+  };
+  share(program.commands);
   return program;
 }

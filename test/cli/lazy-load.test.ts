@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, ROOT, tempDir } from '../helpers/cli.js';
 
-const HEAVY = ['systeminformation', 'node-forge', 'archiver', 'enquirer', 'open', 'pac-resolver', 'quickjs-emscripten', 'yauzl', 'pngjs', 'playwright-core', 'ps-list'];
+const HEAVY = ['systeminformation', 'node-forge', 'archiver', 'enquirer', 'open', 'pac-resolver', 'quickjs-wasi', 'yauzl', 'pngjs', 'playwright-core', 'ps-list'];
 
 function loadedBy(args: string[]): string[] {
   const trace = path.join(tempDir(), 'trace.txt');
