@@ -27,7 +27,11 @@ const rows = [
   ['node -e ""  (baseline)', base],
   ['upwork-doctor --version', median([bin, '--version'])],
   ['upwork-doctor --help', median([bin, '--help'])],
-  ['upwork-doctor --only disk-space,data-dir --json', median([bin, '--only', 'disk-space,data-dir', '--json'])],
+  [
+    'upwork-doctor --only disk-space,data-dir --json',
+    median([bin, '--only', 'disk-space,data-dir', '--json']),
+  ],
 ];
 console.log(`median of ${runs} runs each, node ${process.version}, ${os.cpus().length} cores`);
-for (const [name, ms] of rows) console.log(`${name.padEnd(52)} ${ms.toFixed(1).padStart(7)} ms   ×${(ms / base).toFixed(2)}`);
+for (const [name, ms] of rows)
+  console.log(`${name.padEnd(52)} ${ms.toFixed(1).padStart(7)} ms   ×${(ms / base).toFixed(2)}`);

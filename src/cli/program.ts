@@ -33,7 +33,16 @@ const output = {
 };
 
 /** Every command's registration, in help order. */
-const registrations: ((program: Command, host: CommandHost) => void)[] = [registerCheck, registerFix, registerUndo, registerNetwork, registerBundle, registerInspect, registerEngine, registerScenarios];
+const registrations: ((program: Command, host: CommandHost) => void)[] = [
+  registerCheck,
+  registerFix,
+  registerUndo,
+  registerNetwork,
+  registerBundle,
+  registerInspect,
+  registerEngine,
+  registerScenarios,
+];
 
 export function buildProgram(host: CommandHost): Command {
   const program = new Command(TOOL_NAME)

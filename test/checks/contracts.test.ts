@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { contracts as contractsCheck } from '../../src/checks/contracts.js';
 import type { CheckOutcome } from '../../src/core/finding.js';
 
-const contracts = { run: (f: Parameters<typeof contractsCheck.run>[0]) => contractsCheck.run(f) as CheckOutcome };
+const contracts = {
+  run: (f: Parameters<typeof contractsCheck.run>[0]) => contractsCheck.run(f) as CheckOutcome,
+};
 import type { ContractInfo } from '../../src/facts/contracts.js';
 import { contractsCollector, parseContractsFile } from '../../src/facts/contracts.js';
 import { createTestContext } from '../../src/core/context.js';

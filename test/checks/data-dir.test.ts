@@ -22,13 +22,31 @@ const ok: DataDirFacts = {
 describe('data-dir', () => {
   it.each([
     ['healthy', ok, 'pass', 'UWD-DATADIR-001'],
-    ['missing', { ...ok, exists: false, isDirectory: false, readable: false, writable: false, ownerUid: null, mode: null }, 'fail', 'UWD-DATADIR-002'],
+    [
+      'missing',
+      {
+        ...ok,
+        exists: false,
+        isDirectory: false,
+        readable: false,
+        writable: false,
+        ownerUid: null,
+        mode: null,
+      },
+      'fail',
+      'UWD-DATADIR-002',
+    ],
     ['a file', { ...ok, isDirectory: false }, 'fail', 'UWD-DATADIR-003'],
     ['owned by root, user is not root', { ...ok, ownerUid: 0 }, 'fail', 'UWD-DATADIR-004'],
     ['owned by root, user is root', { ...ok, ownerUid: 0, processUid: 0 }, 'pass', 'UWD-DATADIR-001'],
     ['not writable', { ...ok, writable: false, mode: '555' }, 'fail', 'UWD-DATADIR-005'],
     ['not readable', { ...ok, readable: false, mode: '300' }, 'fail', 'UWD-DATADIR-005'],
-    ['windows (no owner uid)', { ...ok, path: 'C:\\Users\\t\\AppData\\Local\\Upwork', ownerUid: null, processUid: -1 }, 'pass', 'UWD-DATADIR-001'],
+    [
+      'windows (no owner uid)',
+      { ...ok, path: 'C:\\Users\\t\\AppData\\Local\\Upwork', ownerUid: null, processUid: -1 },
+      'pass',
+      'UWD-DATADIR-001',
+    ],
   ] as const)('%s → %s', async (_n, value, status, code) => {
     const f = await dataDir.run(makeFacts({ dataDir: value }));
     expect(f.status).toBe(status);
@@ -62,7 +80,14 @@ describe('data-dir', () => {
       try {
         chmodSync(dir, 0o750);
         const v = await collect(dir);
-        expect(v).toMatchObject({ exists: true, isDirectory: true, readable: true, writable: true, mode: '750', ownerUid: process.getuid?.() });
+        expect(v).toMatchObject({
+          exists: true,
+          isDirectory: true,
+          readable: true,
+          writable: true,
+          mode: '750',
+          ownerUid: process.getuid?.(),
+        });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -27,11 +27,14 @@ describe('disk-space', () => {
     if (status !== 'pass') expect(f.remediation?.text).toMatch(/Do not delete the Upwork folder/);
   });
 
-  it.each(['timeout', 'error', 'needs-admin'] as const)('not collected (%s) is never a pass', async (reason) => {
-    const f = await diskSpace.run(makeFacts({ disk: missing(reason) }));
-    expect(['skip', 'timeout']).toContain(f.status);
-    expect(f.summary).toMatch(/Not checked/);
-  });
+  it.each(['timeout', 'error', 'needs-admin'] as const)(
+    'not collected (%s) is never a pass',
+    async (reason) => {
+      const f = await diskSpace.run(makeFacts({ disk: missing(reason) }));
+      expect(['skip', 'timeout']).toContain(f.status);
+      expect(f.summary).toMatch(/Not checked/);
+    },
+  );
 
   it('the collector measures a real folder, walking up from a missing one', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'uwd-disk-'));

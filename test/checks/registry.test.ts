@@ -18,21 +18,32 @@ describe('check registry', () => {
   });
 
   it.each(files)('%s: kebab-case id equal to its file name, exported from its file', async (file) => {
-    const mod = (await import(/* @vite-ignore */ pathToFileURL(path.join(ROOT, 'src/checks', `${file}.ts`)).href)) as Record<string, unknown>;
-    const exported = Object.values(mod).filter((v) => v && typeof v === 'object' && 'id' in v && 'run' in v) as { id: string }[];
+    const mod = (await import(
+      /* @vite-ignore */ pathToFileURL(path.join(ROOT, 'src/checks', `${file}.ts`)).href
+    )) as Record<string, unknown>;
+    const exported = Object.values(mod).filter(
+      (v) => v && typeof v === 'object' && 'id' in v && 'run' in v,
+    ) as { id: string }[];
     expect(exported.map((c) => c.id)).toContain(file);
     expect(file).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
   });
 
-  it.each(checks.map((c) => [c.id, c] as const))('%s: docs page with the required sections, and a test', (id, check) => {
-    expect(check.docs).toBe(`docs/checks/${id}.md`);
-    const doc = path.join(ROOT, check.docs);
-    expect(existsSync(doc), `${doc} is missing`).toBe(true);
-    const text = readFileSync(doc, 'utf8');
-    for (const h of ['What it detects', 'Why it matters', 'Finding codes', 'Fixes']) expect(text, `${id}: "${h}"`).toContain(`## ${h}`);
-    expect(text).toContain(check.codePrefix);
-    expect(existsSync(path.join(ROOT, 'test/checks', `${id}.test.ts`)), `test/checks/${id}.test.ts is missing`).toBe(true);
-    expect(check.codePrefix).toMatch(/^UWD-[A-Z0-9]+$/);
-    expect(check.title.length).toBeGreaterThan(2);
-  });
+  it.each(checks.map((c) => [c.id, c] as const))(
+    '%s: docs page with the required sections, and a test',
+    (id, check) => {
+      expect(check.docs).toBe(`docs/checks/${id}.md`);
+      const doc = path.join(ROOT, check.docs);
+      expect(existsSync(doc), `${doc} is missing`).toBe(true);
+      const text = readFileSync(doc, 'utf8');
+      for (const h of ['What it detects', 'Why it matters', 'Finding codes', 'Fixes'])
+        expect(text, `${id}: "${h}"`).toContain(`## ${h}`);
+      expect(text).toContain(check.codePrefix);
+      expect(
+        existsSync(path.join(ROOT, 'test/checks', `${id}.test.ts`)),
+        `test/checks/${id}.test.ts is missing`,
+      ).toBe(true);
+      expect(check.codePrefix).toMatch(/^UWD-[A-Z0-9]+$/);
+      expect(check.title.length).toBeGreaterThan(2);
+    },
+  );
 });

@@ -11,7 +11,17 @@ const target: TargetInfo = { kind: 'embedded', dataDir: '/tmp/x', found: true, r
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function fake(id: string, run: Check['run'], extra: Partial<Check> = {}): Check {
-  return defineCheck({ id, title: id, category: 'system', platforms: ['linux'], needs: [], docs: '', codePrefix: 'UWD-T', run, ...extra });
+  return defineCheck({
+    id,
+    title: id,
+    category: 'system',
+    platforms: ['linux'],
+    needs: [],
+    docs: '',
+    codePrefix: 'UWD-T',
+    run,
+    ...extra,
+  });
 }
 const pass = (id: string) => fake(id, () => ({ status: 'pass', code: 'UWD-T-001', summary: 'ok' }));
 // Collectors keyed by fact names that tests make up; the runner treats keys as strings.
@@ -68,8 +78,19 @@ describe('runner', () => {
       deadlineMs: 300,
       checkTimeoutMs: 60_000,
       checks: [
-        fake('needs-slow', (facts) => missingFacts({ needs: ['slowfact' as never], codePrefix: 'UWD-T' }, facts) ?? { status: 'pass', code: 'UWD-T-001', summary: 'x' }, { needs: ['slowfact' as never] }),
-        fake('slow-check', () => sleep(10_000).then(() => ({ status: 'pass' as const, code: 'UWD-T-001', summary: 'late' }))),
+        fake(
+          'needs-slow',
+          (facts) =>
+            missingFacts({ needs: ['slowfact' as never], codePrefix: 'UWD-T' }, facts) ?? {
+              status: 'pass',
+              code: 'UWD-T-001',
+              summary: 'x',
+            },
+          { needs: ['slowfact' as never] },
+        ),
+        fake('slow-check', () =>
+          sleep(10_000).then(() => ({ status: 'pass' as const, code: 'UWD-T-001', summary: 'late' })),
+        ),
         pass('quick'),
       ],
     });
@@ -89,24 +110,50 @@ describe('runner', () => {
     const ctx = createTestContext();
     let calls = 0;
     const collectors = new Map<string, Collector>([
-      ['alpha', coll('alpha', async ({ source }) => {
-        calls++;
-        source('command', 'echo alpha');
-        return 42 as never;
-      })],
-      ['beta', coll('beta', async () => {
-        throw new NotCollectedError('needs-admin', 'run as admin');
-      })],
-      ['gamma', coll('gamma', async () => {
-        throw new Error('kaput');
-      })],
+      [
+        'alpha',
+        coll('alpha', async ({ source }) => {
+          calls++;
+          source('command', 'echo alpha');
+          return 42 as never;
+        }),
+      ],
+      [
+        'beta',
+        coll('beta', async () => {
+          throw new NotCollectedError('needs-admin', 'run as admin');
+        }),
+      ],
+      [
+        'gamma',
+        coll('gamma', async () => {
+          throw new Error('kaput');
+        }),
+      ],
     ]);
     const needs = ['alpha', 'beta', 'gamma'] as never[];
-    const r = await runChecks({ ctx, target, collectors, checks: [pass('one'), fake('two', () => ({ status: 'pass', code: 'UWD-T-1', summary: 's' }), { needs }), fake('three', () => ({ status: 'pass', code: 'UWD-T-1', summary: 's' }), { needs })] });
+    const r = await runChecks({
+      ctx,
+      target,
+      collectors,
+      checks: [
+        pass('one'),
+        fake('two', () => ({ status: 'pass', code: 'UWD-T-1', summary: 's' }), { needs }),
+        fake('three', () => ({ status: 'pass', code: 'UWD-T-1', summary: 's' }), { needs }),
+      ],
+    });
     expect(calls).toBe(1);
     const items = r.facts.items as Record<string, unknown>;
-    expect(items.alpha).toMatchObject({ state: 'collected', value: 42, sources: [{ kind: 'command', ref: 'echo alpha' }] });
-    expect(items.beta).toMatchObject({ state: 'not-collected', reason: 'needs-admin', message: 'run as admin' });
+    expect(items.alpha).toMatchObject({
+      state: 'collected',
+      value: 42,
+      sources: [{ kind: 'command', ref: 'echo alpha' }],
+    });
+    expect(items.beta).toMatchObject({
+      state: 'not-collected',
+      reason: 'needs-admin',
+      message: 'run as admin',
+    });
     expect(items.gamma).toMatchObject({ state: 'not-collected', reason: 'error' });
     expect((items.gamma as { message: string }).message).toMatch(/kaput/);
   });
@@ -117,9 +164,16 @@ describe('runner', () => {
       ctx,
       target,
       collectors: new Map([['slow', coll('slow', () => sleep(5000) as never, 100)]]),
-      checks: [fake('c', (facts) => missingFacts({ needs: ['slow' as never], codePrefix: 'UWD-T' }, facts)!, { needs: ['slow' as never] })],
+      checks: [
+        fake('c', (facts) => missingFacts({ needs: ['slow' as never], codePrefix: 'UWD-T' }, facts)!, {
+          needs: ['slow' as never],
+        }),
+      ],
     });
-    expect((r.facts.items as Record<string, { state: string; reason?: string }>).slow).toMatchObject({ state: 'not-collected', reason: 'timeout' });
+    expect((r.facts.items as Record<string, { state: string; reason?: string }>).slow).toMatchObject({
+      state: 'not-collected',
+      reason: 'timeout',
+    });
     expect(r.findings[0]!.status).toBe('timeout');
   });
 
@@ -129,7 +183,11 @@ describe('runner', () => {
       ctx,
       target,
       collectors: new Map(),
-      checks: [80, 10, 40].map((ms, i) => fake(`c${i}`, () => sleep(ms).then(() => ({ status: 'pass' as const, code: 'UWD-T-1', summary: 's' })))),
+      checks: [80, 10, 40].map((ms, i) =>
+        fake(`c${i}`, () =>
+          sleep(ms).then(() => ({ status: 'pass' as const, code: 'UWD-T-1', summary: 's' })),
+        ),
+      ),
     });
     expect(r.findings.map((f) => f.id)).toEqual(['c0', 'c1', 'c2']);
     expect(r.findings[0]!.durationMs).toBeGreaterThanOrEqual(70);
@@ -158,12 +216,19 @@ describe('runner', () => {
       ctx,
       target,
       slowNoticeMs: 100,
-      collectors: new Map([['w', coll('w', async ({ waitingOn }) => {
-        waitingOn('sampling CPU');
-        await sleep(400);
-        return 1 as never;
-      })]]),
-      checks: [fake('waiter', () => ({ status: 'pass', code: 'UWD-T-1', summary: 's' }), { needs: ['w' as never] })],
+      collectors: new Map([
+        [
+          'w',
+          coll('w', async ({ waitingOn }) => {
+            waitingOn('sampling CPU');
+            await sleep(400);
+            return 1 as never;
+          }),
+        ],
+      ]),
+      checks: [
+        fake('waiter', () => ({ status: 'pass', code: 'UWD-T-1', summary: 's' }), { needs: ['w' as never] }),
+      ],
     });
     expect(ctx.err.join('')).toMatch(/still running: collecting w \(waiting on sampling CPU\)/);
   });

@@ -35,7 +35,11 @@ describe('upwork-doctor CLI (spawned)', () => {
   });
 
   it('exit 2 on an unknown check id, a bad --deadline, or a bad --format', async () => {
-    for (const args of [['--only', 'nope'], ['--deadline', 'soon'], ['--format', 'yaml']]) {
+    for (const args of [
+      ['--only', 'nope'],
+      ['--deadline', 'soon'],
+      ['--format', 'yaml'],
+    ]) {
       const r = await runCli(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
@@ -47,7 +51,11 @@ describe('upwork-doctor CLI (spawned)', () => {
     const dir = tempDir();
     const r = await runCli([...BASE, '--data-dir', dir, '--json']);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { findings: { id: string }[]; exitCode: number; target: { dataDir: string } };
+    const report = JSON.parse(r.stdout) as {
+      findings: { id: string }[];
+      exitCode: number;
+      target: { dataDir: string };
+    };
     const Ajv = AjvModule as unknown as typeof AjvModule.default;
     const ajv = new Ajv({ strict: false });
     const valid = ajv.validate(reportSchema, report);
@@ -63,26 +71,37 @@ describe('upwork-doctor CLI (spawned)', () => {
     expect(r.code).toBe(1);
     expect(XMLValidator.validate(r.stdout)).toBe(true);
     const doc = new XMLParser({ ignoreAttributes: false }).parse(r.stdout) as {
-      testsuites: { '@_tests': string; '@_failures': string; testsuite: { testcase: { '@_classname': string; failure?: unknown }[] } };
+      testsuites: {
+        '@_tests': string;
+        '@_failures': string;
+        testsuite: { testcase: { '@_classname': string; failure?: unknown }[] };
+      };
     };
     expect(doc.testsuites['@_tests']).toBe('2');
     expect(doc.testsuites['@_failures']).toBe('1');
     const cases = doc.testsuites.testsuite.testcase;
-    expect(cases.map((c) => c['@_classname'])).toEqual(['upwork-doctor.data-dir', 'upwork-doctor.disk-space']);
+    expect(cases.map((c) => c['@_classname'])).toEqual([
+      'upwork-doctor.data-dir',
+      'upwork-doctor.disk-space',
+    ]);
     expect(cases[0]!.failure).toBeDefined();
   });
 
   it('machine formats and --no-color hold no escape codes, even with FORCE_COLOR', async () => {
     const dir = path.join(tempDir(), 'missing');
     for (const args of [['--json'], ['--format', 'junit'], ['--no-color']]) {
-      const r = await runCli([...BASE, '--data-dir', dir, ...args], { env: { NO_COLOR: undefined, FORCE_COLOR: '3' } });
+      const r = await runCli([...BASE, '--data-dir', dir, ...args], {
+        env: { NO_COLOR: undefined, FORCE_COLOR: '3' },
+      });
       expect(r.stdout, args.join(' ')).not.toMatch(/\u001b\[/);
     }
   });
 
   it('FORCE_COLOR colours the text report; NO_COLOR turns it off', async () => {
     const dir = tempDir();
-    const coloured = await runCli([...BASE, '--data-dir', dir], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    const coloured = await runCli([...BASE, '--data-dir', dir], {
+      env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
+    });
     expect(coloured.stdout).toMatch(/\u001b\[/);
     const plain = await runCli([...BASE, '--data-dir', dir], { env: { NO_COLOR: '1' } });
     expect(plain.stdout).not.toMatch(/\u001b\[/);
@@ -95,7 +114,13 @@ describe('upwork-doctor CLI (spawned)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(JSON.parse(readFileSync(out, 'utf8')).schemaVersion).toBe(1);
-    const bad = await runCli([...BASE, '--data-dir', dir, '--output', path.join(dir, 'no', 'such', 'dir', 'r.txt')]);
+    const bad = await runCli([
+      ...BASE,
+      '--data-dir',
+      dir,
+      '--output',
+      path.join(dir, 'no', 'such', 'dir', 'r.txt'),
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^upwork-doctor: Cannot write .*the folder does not exist/);
   });
@@ -117,7 +142,14 @@ describe('upwork-doctor CLI (spawned)', () => {
       platform: 'linux',
       target: { kind: 'installed', dataDir: '/home/u/.Upwork', found: true, reason: 'recorded' },
       host: { hostname: '<HOST>', os: 'linux', arch: 'x64', node: 'v20' },
-      items: { disk: { state: 'collected', value: { path: '/home/u', freeBytes: 500 * 1024 * 1024, totalBytes: 10 * 1024 ** 3 }, sources: [], durationMs: 1 } },
+      items: {
+        disk: {
+          state: 'collected',
+          value: { path: '/home/u', freeBytes: 500 * 1024 * 1024, totalBytes: 10 * 1024 ** 3 },
+          sources: [],
+          durationMs: 1,
+        },
+      },
     };
     const file = path.join(dir, 'facts.json');
     writeFileSync(file, JSON.stringify(facts));
@@ -134,7 +166,11 @@ describe('upwork-doctor CLI (spawned)', () => {
     const cases: [string, string, RegExp][] = [
       ['garbage.json', '{not json', /is not valid JSON/],
       ['wrong.json', '{"hello":1}', /is not a facts file/],
-      ['future.json', JSON.stringify({ factsVersion: 99, collectedAt: 'x', target: {}, items: {} }), /factsVersion 99/],
+      [
+        'future.json',
+        JSON.stringify({ factsVersion: 99, collectedAt: 'x', target: {}, items: {} }),
+        /factsVersion 99/,
+      ],
     ];
     for (const [name, body, msg] of cases) {
       writeFileSync(path.join(dir, name), body);

@@ -142,8 +142,8 @@ describe('fix on every scenario keeps the cache safe', () => {
 
   it.concurrent.for(SCENARIOS.filter((n) => n !== 'helper-cpu'))(
     '%s',
-    async (name, { onTestFinished }) => fixScenario(name, onTestFinished),
-    180_000,
+    { timeout: 180_000 },
+    async (name: string, { onTestFinished }) => fixScenario(name, onTestFinished),
   );
 });
 

@@ -45,6 +45,7 @@ async function checkScenario(name: string, claims: readonly Claim[], cpuWindow: 
   homes.push(home);
   const r = await runCli(['--scenario', name, '--json', '--cpu-window', cpuWindow, '--deadline', '60'], {
     timeoutMs: 120_000,
+    home,
   });
   expect([0, 1], `${name}: exit ${r.code}\n${r.stderr}`).toContain(r.code);
   const report = JSON.parse(r.stdout) as { findings: Finding[]; target: { kind: string; scenario: string } };

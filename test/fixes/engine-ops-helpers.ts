@@ -19,7 +19,8 @@ import type { FixEnv } from '../../src/fixes/fix.js';
 import { tempDir } from '../helpers/cli.js';
 
 /** Cleanup registration: vitest's global hook, or the test context's one in concurrent tests. */
-export type OnFinished = (fn: () => unknown) => void;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OnFinished = (fn: () => any) => void;
 
 /** A temp folder removed when the test ends. */
 export function tempFolder(prefix: string, onFinished?: OnFinished): string {

@@ -83,6 +83,7 @@ const product = (
 const security = (products: SecurityProduct[]): SecurityFacts => ({
   products,
   productsError: null,
+  defenderEvents: null,
   defender: null,
   exclusions: null,
   uploadErrors: {

@@ -5,7 +5,12 @@ import { collected, notCollected } from '../../src/core/facts.js';
 export type ItemsInput = { [K in FactKey]?: FactMap[K] | Fact<FactMap[K]> };
 
 function isFact(v: unknown): v is Fact<unknown> {
-  return typeof v === 'object' && v !== null && 'state' in v && ((v as { state: unknown }).state === 'collected' || (v as { state: unknown }).state === 'not-collected');
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    'state' in v &&
+    ((v as { state: unknown }).state === 'collected' || (v as { state: unknown }).state === 'not-collected')
+  );
 }
 
 /** Facts with the given items; plain values become collected facts. */

@@ -35,7 +35,9 @@ function report(findings: Finding[]): Report {
 
 const all = [
   finding('a', 'pass'),
-  finding('b', 'warn', { remediation: { text: 'do b', commands: ['cmd b'], fixIds: ['fix-b'], docsUrl: 'docs/b.md' } }),
+  finding('b', 'warn', {
+    remediation: { text: 'do b', commands: ['cmd b'], fixIds: ['fix-b'], docsUrl: 'docs/b.md' },
+  }),
   finding('c', 'fail'),
   finding('d', 'skip'),
   finding('e', 'error'),

@@ -78,7 +78,7 @@ describe('framing', () => {
       }),
     );
     const f = Buffer.from(encodeFrame({ a: 1, b: 'hello' }));
-    f[f.length - 4] ^= 0x01;
+    f[f.length - 4]! ^= 0x01;
     expect(decodeFrameAt(f, 0)).toMatchObject({ ok: false, why: 'crc mismatch' });
     expect(f.toString('latin1').startsWith('J1 ')).toBe(true);
   });
@@ -157,7 +157,7 @@ describe('journal store', () => {
     const p = path.join(cache, 'journal', file!);
     const buf = await readFile(p);
     const second = buf.indexOf('\nJ1 ') + 1;
-    buf[second + 40] ^= 0x20;
+    buf[second + 40]! ^= 0x20;
     await writeFile(p, buf);
     const view = await inspectCache(cache, T0);
     expect(await readFile(p)).toEqual(buf);
@@ -218,7 +218,7 @@ describe('journal store', () => {
       fc.asyncProperty(fc.nat(pristine.length - 1), fc.boolean(), async (offset, truncate) => {
         await rm(path.join(cache, 'quarantine'), { recursive: true, force: true });
         const img = Buffer.from(pristine);
-        if (!truncate) img[offset] ^= 0x5a;
+        if (!truncate) img[offset]! ^= 0x5a;
         await writeFile(p, truncate ? img.subarray(0, offset) : img);
         const intact = scanFrames(img.subarray(0, offset)).records.length;
         const a = await inspectCache(cache, T0);
