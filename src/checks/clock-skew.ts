@@ -33,6 +33,13 @@ function syncCommands(platform: string): string[] {
 const UTC_NOTE =
   'The tracker\'s own clock is UTC: the Work Diary shows segments in UTC unless you change its time zone, so "missing hours" are often just shifted.';
 
+/** "UTC", "UTC+5:30", "UTC-4" */
+export function utcOffsetText(minutes: number): string {
+  if (minutes === 0) return 'UTC';
+  const a = Math.abs(minutes);
+  return `UTC${minutes > 0 ? '+' : '-'}${Math.floor(a / 60)}${a % 60 ? `:${String(a % 60).padStart(2, '0')}` : ''}`;
+}
+
 export const clockSkew = defineCheck({
   id: 'clock-skew',
   title: 'Clock accuracy',
@@ -82,7 +89,7 @@ export const clockSkew = defineCheck({
     };
     const details = [
       syncText,
-      `Time zone: ${c.timeZone} (UTC${c.utcOffsetMinutes >= 0 ? '+' : '-'}${formatDuration(Math.abs(c.utcOffsetMinutes) * 60_000)}).`,
+      `Time zone: ${c.timeZone} (${utcOffsetText(c.utcOffsetMinutes)}).`,
     ];
     if (c.sntpError) details.push(`SNTP: ${c.sntpError}.`);
     const fix = {
@@ -153,7 +160,7 @@ export const clockSkew = defineCheck({
     return {
       status: 'pass',
       code: 'UWD-CLOCK-001',
-      summary: `Your clock matches the service time (${words}).`,
+      summary: `Your clock matches ${ref.kind === 'sntp' ? 'the time server' : 'the service time'} (${words}).`,
       details,
       evidence,
     };

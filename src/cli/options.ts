@@ -2,6 +2,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import type { LogLevel } from '../core/context.js';
+import { parseTimeServer } from '../network/time-server.js';
 
 export interface OutputFlags {
   quiet?: boolean;
@@ -48,6 +49,16 @@ export function positiveNumber(name: string) {
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number.`);
     return n;
   };
+}
+
+/** `--time-server`: checked while parsing, so a typo is a usage error and not a silent skip. */
+export function timeServerUrl(value: string): string {
+  try {
+    parseTimeServer(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return value.trim();
 }
 
 export function idList(value: string, previous: string[] = []): string[] {

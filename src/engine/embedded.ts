@@ -116,6 +116,9 @@ export async function startEngineSession(
   } else {
     server = await startServer({
       dataDir,
+      // The scenario's simulated moment decides locks, so "upload now" on a scenario gets the
+      // verdicts it would get at that moment, whatever the real weekday.
+      businessOffsetMs: marker?.clockOffsetMs ?? 0,
       faults: marker?.faults ?? {},
       log: (line) => log.debug('server', line),
     });

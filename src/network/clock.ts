@@ -4,12 +4,14 @@
  * (RFC 4330) when a time server is given. Offsets are local − reference: positive means this
  * machine's clock is ahead.
  */
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
 import { rootsWith } from './probe.js';
+import { parseTimeServer } from './time-server.js';
 import { ProbeError, bounded, connectTunnel } from './transport.js';
 import type { ProxyDecision } from './types.js';
 
@@ -140,24 +142,66 @@ export async function sampleServiceTime(o: SampleOptions): Promise<ServiceTime> 
 
 export interface SntpResult {
   server: string;
+  /** local − server, ms. */
   offsetMs: number;
+  /** Round-trip delay, ms; the offset is good to about ± half of it. */
   delayMs: number;
   stratum: number;
 }
 
 const NTP_EPOCH_OFFSET = 2208988800;
 
-function readNtpTime(buf: Buffer, at: number): number {
-  const secs = buf.readUInt32BE(at);
+/**
+ * NTP seconds are 32 bits since 1900; RFC 4330 §3: with the top bit clear the value is in era 1
+ * (from 2036-02-07), so the same code keeps working past the rollover.
+ */
+export function readNtpTime(buf: Buffer, at: number): number {
+  const raw = buf.readUInt32BE(at);
+  const secs = raw & 0x80000000 ? raw : raw + 2 ** 32;
   const frac = buf.readUInt32BE(at + 4);
   return (secs - NTP_EPOCH_OFFSET) * 1000 + (frac / 2 ** 32) * 1000;
 }
 
-/** Parse ntp://host[:port] (port 123 by default). */
-export function parseTimeServer(s: string): { host: string; port: number } {
-  const u = new URL(s.includes('://') ? s : `ntp://${s}`);
-  if (u.protocol !== 'ntp:') throw new Error(`time server must be ntp://host[:port] (got ${s})`);
-  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port ? Number(u.port) : 123 };
+export { parseTimeServer } from './time-server.js';
+
+/** A client request (RFC 4330 §5): version 4, mode 3, `nonce` in the transmit timestamp. */
+export function sntpRequest(nonce: Buffer): Buffer {
+  const pkt = Buffer.alloc(48);
+  pkt[0] = (4 << 3) | 3;
+  nonce.copy(pkt, 40, 0, 8);
+  return pkt;
+}
+
+/**
+ * Validate a server reply against our request (RFC 4330 §5) and return its timestamps. The
+ * transmit field we sent is a random nonce the server must echo as originate: the local clock
+ * does not leave the machine, and a stale or forged datagram cannot pass for the answer.
+ */
+export function parseSntpReply(msg: Buffer, nonce: Buffer): { t2: number; t3: number; stratum: number } {
+  const bad = (why: string) => new ProbeError('BAD_NTP', `the time server's reply was rejected: ${why}`);
+  if (msg.length < 48) throw bad(`it is ${msg.length} bytes, shorter than the 48 of an NTP header`);
+  const li = msg[0]! >> 6;
+  const version = (msg[0]! >> 3) & 7;
+  const mode = msg[0]! & 7;
+  const stratum = msg[1]!;
+  if (mode !== 4) throw bad(`mode ${mode}, not 4 (server)`);
+  if (version < 1 || version > 4) throw bad(`unknown NTP version ${version}`);
+  if (!msg.subarray(24, 32).equals(nonce.subarray(0, 8)))
+    throw bad('its originate timestamp does not match our request');
+  if (stratum === 0) {
+    const code = msg
+      .subarray(12, 16)
+      .toString('latin1')
+      .replace(/[^\x20-\x7e]/g, '');
+    throw new ProbeError(
+      'NTP_KOD',
+      `the time server refused to answer (Kiss-o'-Death${code ? ` ${code}` : ''}, stratum 0)`,
+    );
+  }
+  if (stratum > 15) throw bad(`stratum ${stratum}: the server is not synchronised`);
+  if (li === 3) throw bad('leap indicator 3: the server says its own clock is not synchronised');
+  if (msg.readUInt32BE(40) === 0 && msg.readUInt32BE(44) === 0) throw bad('its transmit timestamp is zero');
+  return { t2: readNtpTime(msg, 32), t3: readNtpTime(msg, 40), stratum };
 }
 
 /** One SNTP exchange over UDP. Offset: local − server (RFC 4330: −((T2−T1)+(T3−T4))/2). */
@@ -169,38 +213,42 @@ export function sntpQuery(
   return bounded(
     (onCancel) =>
       new Promise<SntpResult>((resolve, reject) => {
-        const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-        onCancel(() => sock.close());
-        const pkt = Buffer.alloc(48);
-        pkt[0] = 0x1b; // LI 0, version 3, mode 3 (client)
+        const sock = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+        let closed = false;
+        // Both the answer path and the timeout close the socket; a second close() would throw.
+        const close = () => {
+          if (closed) return;
+          closed = true;
+          sock.close();
+        };
+        onCancel(close);
+        const nonce = randomBytes(8);
         let t1 = 0;
         sock.on('error', (e) => {
-          sock.close();
+          close();
           reject(e);
         });
         sock.on('message', (msg) => {
           const t4 = o.now();
-          sock.close();
-          if (msg.length < 48) return reject(new ProbeError('BAD_NTP', 'short SNTP answer'));
-          const stratum = msg[1]!;
-          if (stratum === 0)
-            return reject(
-              new ProbeError(
-                'NTP_KOD',
-                `the time server sent a Kiss-o'-Death (${msg.subarray(12, 16).toString('latin1')})`,
-              ),
-            );
-          const t2 = readNtpTime(msg, 32);
-          const t3 = readNtpTime(msg, 40);
-          resolve({
-            server,
-            offsetMs: Math.round(-(t2 - t1 + (t3 - t4)) / 2),
-            delayMs: Math.round(t4 - t1 - (t3 - t2)),
-            stratum,
-          });
+          close();
+          try {
+            const { t2, t3, stratum } = parseSntpReply(msg, nonce);
+            resolve({
+              server,
+              offsetMs: Math.round(-(t2 - t1 + (t3 - t4)) / 2),
+              delayMs: Math.max(0, Math.round(t4 - t1 - (t3 - t2))),
+              stratum,
+            });
+          } catch (e) {
+            reject(e);
+          }
         });
-        t1 = o.now();
-        sock.send(pkt, port, host);
+        // Connected: datagrams from any other address never reach 'message'.
+        sock.connect(port, host, () => {
+          if (closed) return;
+          t1 = o.now();
+          sock.send(sntpRequest(nonce));
+        });
       }),
     o.timeoutMs,
     o.signal,

@@ -2,7 +2,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { CommandHost } from '../program.js';
-import { addOutputOptions, addTargetOptions, idList, positiveNumber } from '../options.js';
+import { addOutputOptions, addTargetOptions, idList, positiveNumber, timeServerUrl } from '../options.js';
 
 export function registerCheck(program: Command, host: CommandHost): void {
   const cmd = program
@@ -23,7 +23,7 @@ export function registerCheck(program: Command, host: CommandHost): void {
     .option('--json', 'same as --format json')
     .option('--output <file>', 'write the report to a file instead of stdout')
     .option('--deadline <seconds>', 'one global deadline for the whole run', positiveNumber('--deadline'), 15)
-    .option('--time-server <url>', 'an extra time source for clock-skew, ntp://HOST:PORT')
+    .option('--time-server <url>', 'an extra time source for clock-skew, ntp://HOST:PORT', timeServerUrl)
     .option('--cpu-window <seconds>', 'how long helper-cpu samples', positiveNumber('--cpu-window'), 3)
     .option('--strict', 'warnings also make the exit code 1');
   addOutputOptions(cmd);

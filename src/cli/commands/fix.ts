@@ -1,7 +1,7 @@
 /** `upwork-doctor fix`: plan, confirm, back up, apply and re-check the safe fixes. Wiring only. */
 import type { Command } from 'commander';
 import type { CommandHost } from '../program.js';
-import { addOutputOptions, addTargetOptions, idList, positiveNumber } from '../options.js';
+import { addOutputOptions, addTargetOptions, idList, positiveNumber, timeServerUrl } from '../options.js';
 
 export function registerFix(program: Command, host: CommandHost): void {
   const cmd = program
@@ -15,7 +15,7 @@ export function registerFix(program: Command, host: CommandHost): void {
     .option('-y, --yes', 'agree to every change without asking (needed without a terminal)')
     .option('--only <ids>', 'only these fixes (comma-separated fix ids, or check ids)', idList)
     .option('--deadline <seconds>', 'deadline for each round of checks', positiveNumber('--deadline'), 15)
-    .option('--time-server <url>', 'an extra time source for clock-skew, ntp://HOST:PORT')
+    .option('--time-server <url>', 'an extra time source for clock-skew, ntp://HOST:PORT', timeServerUrl)
     .option('--cpu-window <seconds>', 'how long helper-cpu samples', positiveNumber('--cpu-window'), 3);
   addOutputOptions(cmd);
   cmd.addHelpText(

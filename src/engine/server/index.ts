@@ -71,6 +71,12 @@ export interface StartServerOptions {
   /** 0 picks a free port. */
   port?: number;
   clock?: Clock;
+  /**
+   * A scenario's simulated moment, as an offset from the clock: the Work Diary decides locks,
+   * future segments and deletes at clock + offset, while the time it shows (the `Date` header,
+   * `serverTime`) stays the clock's, so a doctor run on a scenario sees no clock skew.
+   */
+  businessOffsetMs?: number;
   faults?: Faults;
   settings?: Partial<ServerSettings>;
   /** Contracts created if the server does not know them yet; default: DEFAULT_CONTRACTS on an empty server. */
@@ -194,6 +200,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const log = opts.log ?? (() => undefined);
   let faults: Faults = { ...opts.faults };
   const serverNow = () => clock.now() + (faults.skewMs ?? 0);
+  const businessNow = () => serverNow() + (opts.businessOffsetMs ?? 0);
   if (faults.deviceConflict && faults.deviceConflictSince === undefined)
     faults.deviceConflictSince = serverNow();
 
@@ -287,7 +294,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       throw new HttpError(400, 'BAD_REQUEST', `segments must hold 1..${MAX_BATCH} items`);
     }
     return exclusive(async () => {
-      const now = serverNow();
+      const now = businessNow();
       const accepted: ServerRecord[] = [];
       const results: Array<ItemResult | { key: string; status: 'accepted' | 'duplicate' }> = [];
       for (const raw of segments as WireSegment[]) {
@@ -379,7 +386,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 
   const handleDelete = (contractId: string, slot: number, freelancerId: string) =>
     exclusive(async () => {
-      const now = serverNow();
+      const now = businessNow();
       const key = segmentKey(freelancerId, contractId, slot);
       const stored = state.segments.get(key);
       const problem = state.deleteProblem(stored, now);
