@@ -87,10 +87,7 @@ export const clockSkew = defineCheck({
       warnOverMs: WARN_OVER_MS,
       failOverMs: FAIL_OVER_MS,
     };
-    const details = [
-      syncText,
-      `Time zone: ${c.timeZone} (${utcOffsetText(c.utcOffsetMinutes)}).`,
-    ];
+    const details = [syncText, `Time zone: ${c.timeZone} (${utcOffsetText(c.utcOffsetMinutes)}).`];
     if (c.sntpError) details.push(`SNTP: ${c.sntpError}.`);
     const fix = {
       text: 'Turn on automatic date and time, let it sync, then restart the tracker.',

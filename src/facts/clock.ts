@@ -13,6 +13,7 @@ import {
   serviceTarget,
   SERVICE_STAGE_TIMEOUT_MS,
 } from '../network/service.js';
+import { windowsSection } from './windows.js';
 
 export interface ClockSync {
   /** Where the status came from. */
@@ -102,19 +103,14 @@ export function parseSystemsetup(text: string): ClockSync {
   };
 }
 
-export const WINDOWS_CLOCK_SCRIPT = [
-  "$ErrorActionPreference = 'SilentlyContinue'",
-  '$status = (& w32tm.exe /query /status 2>&1) -join "`n"',
-  "$p = Get-ItemProperty -Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters'",
-  '[pscustomobject]@{ status = $status; type = $p.Type; ntpServer = $p.NtpServer } | ConvertTo-Json -Compress',
-].join('; ');
-
 export const clockCollector = defineCollector({
   key: 'clock',
   title: 'clock and time sync',
   timeoutMs: 14_000,
   async collect({ ctx, options, signal, source, waitingOn }) {
     const target = serviceTarget(options);
+    // Before the service probe: on Windows this joins (or starts) the run's one PowerShell batch, which
+    // the probe's proxy decision then reads too.
     const syncP = (async (): Promise<ClockSync> => {
       if (ctx.platform === 'linux') {
         source('command', 'timedatectl show');
@@ -130,19 +126,14 @@ export const clockCollector = defineCollector({
       if (ctx.platform === 'win32') {
         source('command', 'w32tm /query /status');
         source('registry', 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters');
-        const r = await ctx.exec(
-          'powershell.exe',
-          ['-NoProfile', '-NonInteractive', '-Command', WINDOWS_CLOCK_SCRIPT],
-          { timeoutMs: 8_000 },
-        );
         try {
-          return parseW32tm(JSON.parse(r.stdout) as W32tmJson);
-        } catch {
+          return parseW32tm((await windowsSection(ctx, 'timeService', options, 8_000)) as W32tmJson);
+        } catch (e) {
           return {
             source: 'none',
             automatic: null,
             synchronized: null,
-            note: 'PowerShell did not return the time settings',
+            note: `PowerShell did not return the time settings (${(e as Error).message})`,
           };
         }
       }
@@ -189,7 +180,10 @@ export const clockCollector = defineCollector({
       try {
         return { sntp: await sntpQuery(server, { timeoutMs: 3_000, now: () => ctx.now(), signal }) };
       } catch (e) {
-        return { sntpError: `${(e as Error).message} (UDP 123 is often blocked on managed networks)` };
+        // Only silence points at a firewall; a rejected reply already says what was wrong with it.
+        const code = (e as { code?: unknown }).code;
+        const hint = code === 'TIMEOUT' ? ' (UDP 123 is often blocked on managed networks)' : '';
+        return { sntpError: `${(e as Error).message}${hint}` };
       }
     })();
 

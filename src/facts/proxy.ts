@@ -16,6 +16,7 @@ import {
   parseScutilProxy,
   parseWinInet,
 } from '../network/proxy-sources.js';
+import { windowsSection } from './windows.js';
 
 export interface ProxyFacts {
   /** The environment's variables, credentials redacted. */
@@ -31,16 +32,6 @@ declare module '../core/facts.js' {
     proxy: ProxyFacts;
   }
 }
-
-/** One PowerShell call for every Windows value; prints one JSON document. */
-export const WINDOWS_PROXY_SCRIPT = [
-  "$ErrorActionPreference = 'SilentlyContinue'",
-  "$is = Get-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings'",
-  "$cs = (Get-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections').DefaultConnectionSettings",
-  '$blob = if ($cs) { [Convert]::ToBase64String($cs) } else { $null }',
-  '$winhttp = (& netsh.exe winhttp show proxy) -join "`n"',
-  '[pscustomobject]@{ wininet = [pscustomobject]@{ ProxyEnable = $is.ProxyEnable; ProxyServer = $is.ProxyServer; ProxyOverride = $is.ProxyOverride; AutoConfigURL = $is.AutoConfigURL; DefaultConnectionSettings = $blob }; winhttp = $winhttp } | ConvertTo-Json -Depth 4 -Compress',
-].join('; ');
 
 export interface WindowsProxyJson {
   wininet?: WinInetValues | null;
@@ -66,9 +57,13 @@ function redactedEnv(env: Record<string, string | undefined>): EnvProxy {
   return out;
 }
 
-/** Read the system settings; shared by the collector and the network command. */
+/**
+ * Read the system settings; shared by the collector, the service probe and the network command. On
+ * Windows they come from the run's PowerShell batch (src/facts/windows.ts): with `options` that run's,
+ * without them the batch this Context's run started, else a proxy-only call.
+ */
 export async function readProxyFacts(
-  input: Pick<CollectorInput, 'ctx' | 'source' | 'waitingOn'>,
+  input: Pick<CollectorInput, 'ctx' | 'source' | 'waitingOn'> & { options?: CollectorInput['options'] },
 ): Promise<ProxyFacts> {
   const { ctx, source, waitingOn } = input;
   source('env', 'HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY (and lower-case)');
@@ -77,22 +72,8 @@ export async function readProxyFacts(
     waitingOn('powershell (Internet Settings, netsh winhttp)');
     source('registry', 'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings');
     source('command', 'netsh winhttp show proxy');
-    const r = await ctx.exec(
-      'powershell.exe',
-      ['-NoProfile', '-NonInteractive', '-Command', WINDOWS_PROXY_SCRIPT],
-      { timeoutMs: 8_000 },
-    );
-    if (r.timedOut) throw new NotCollectedError('timeout', 'PowerShell did not answer within 8 s');
-    let json: WindowsProxyJson;
-    try {
-      json = JSON.parse(r.stdout) as WindowsProxyJson;
-    } catch {
-      throw new NotCollectedError(
-        'error',
-        `PowerShell did not return JSON: ${(r.stderr || r.stdout).trim().slice(0, 200)}`,
-      );
-    }
-    return proxyFactsFromWindowsJson(json, env);
+    const json = await windowsSection(ctx, 'proxySettings', input.options, 8_000);
+    return proxyFactsFromWindowsJson(json as WindowsProxyJson, env);
   }
   if (ctx.platform === 'darwin') {
     waitingOn('scutil --proxy');
@@ -113,6 +94,7 @@ export async function readProxyFacts(
 export const proxyCollector = defineCollector({
   key: 'proxy',
   title: 'proxy settings',
-  timeoutMs: 10_000,
+  // On Windows it waits for the run's PowerShell batch, CPU window included (bounded in windowsSection).
+  timeoutMs: 30_000,
   collect: (input) => readProxyFacts(input),
 });

@@ -17,6 +17,7 @@ import {
   SERVICE_STAGE_TIMEOUT_MS,
 } from '../network/service.js';
 import type { CertSummary, InterceptionInfo } from '../network/types.js';
+import { SCHANNEL_PROTOCOLS, windowsSection } from './windows.js';
 
 export interface SchannelProtocol {
   /** Client key values; null when the value is absent (the OS default applies). */
@@ -61,18 +62,7 @@ declare module '../core/facts.js' {
   }
 }
 
-export const SCHANNEL_PROTOCOLS = ['SSL 3.0', 'TLS 1.0', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3'] as const;
-
-/** One PowerShell call: SecureProtocols (user and policies), SCHANNEL client keys, OS root store. */
-export const WINDOWS_TLS_SCRIPT = [
-  "$ErrorActionPreference = 'SilentlyContinue'",
-  'function V($k, $n) { $p = Get-ItemProperty -Path $k -Name $n; if ($p) { [int64]$p.$n } else { $null } }',
-  "$is = 'Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings'",
-  "$pol = 'SOFTWARE\\Policies\\Microsoft\\Windows\\CurrentVersion\\Internet Settings'",
-  "$sc = @{}; foreach ($n in @('SSL 3.0','TLS 1.0','TLS 1.1','TLS 1.2','TLS 1.3')) { $k = \"HKLM:\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\$n\\Client\"; $sc[$n] = [pscustomobject]@{ enabled = (V $k 'Enabled'); disabledByDefault = (V $k 'DisabledByDefault') } }",
-  '$roots = @(Get-ChildItem Cert:\\LocalMachine\\Root, Cert:\\CurrentUser\\Root | ForEach-Object { [Convert]::ToBase64String($_.RawData) })',
-  '[pscustomobject]@{ secureProtocols = [pscustomobject]@{ user = (V "HKCU:\\$is" SecureProtocols); policyUser = (V "HKCU:\\$pol" SecureProtocols); policyMachine = (V "HKLM:\\$pol" SecureProtocols) }; schannel = $sc; roots = $roots } | ConvertTo-Json -Depth 5 -Compress',
-].join('; ');
+export { SCHANNEL_PROTOCOLS };
 
 export interface WindowsTlsJson {
   secureProtocols?: Partial<WindowsTlsSettings['secureProtocols']> | null;
@@ -168,6 +158,8 @@ export const tlsCollector = defineCollector({
     const target = serviceTarget(options);
     let windows: WindowsTlsSettings | undefined;
     let rootsPem: string[] | undefined;
+    // On Windows this joins (or starts) the run's one PowerShell batch before the probe below reads
+    // the proxy settings, so both come from the same call.
     const winP =
       ctx.platform === 'win32'
         ? (async () => {
@@ -179,17 +171,13 @@ export const tlsCollector = defineCollector({
               'registry',
               'HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols',
             );
-            const r = await ctx.exec(
-              'powershell.exe',
-              ['-NoProfile', '-NonInteractive', '-Command', WINDOWS_TLS_SCRIPT],
-              { timeoutMs: 10_000 },
-            );
             try {
-              const p = parseWindowsTls(JSON.parse(r.stdout) as WindowsTlsJson);
+              const json = await windowsSection(ctx, 'tlsSettings', options, 10_000);
+              const p = parseWindowsTls(json as WindowsTlsJson);
               windows = p.settings;
               rootsPem = p.rootsPem;
-            } catch {
-              ctx.logger.debug('tls: PowerShell returned no JSON for the TLS settings');
+            } catch (e) {
+              ctx.logger.debug(`tls: no Windows TLS settings from PowerShell (${(e as Error).message})`);
             }
           })()
         : osRoots(ctx, source).then((r) => void (rootsPem = r));

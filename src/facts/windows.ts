@@ -1,15 +1,22 @@
 /**
- * Windows: ONE batched PowerShell call for every system fact the installs, processes and security
- * collectors need (Uninstall keys in the 64-bit, 32-bit and per-user hives, SecurityCenter2
- * antivirus products, Defender status and exclusions, and the tracker's processes sampled twice for
- * CPU). Why one call: PowerShell takes 1-3 s to start and CIM queries are CPU-heavy, so starting it
- * once per collector would slow the run and skew the very CPU numbers we measure.
+ * Windows: ONE batched PowerShell call for every system fact the collectors need: the proxy
+ * settings (WinINET, netsh winhttp), the time service (w32tm, W32Time parameters), the TLS settings
+ * (SecureProtocols, SCHANNEL keys, root store), Uninstall keys in the 64-bit, 32-bit and per-user
+ * hives, SecurityCenter2 antivirus products, Defender status, exclusions and events, and the
+ * tracker's processes sampled twice for CPU. Why one call: PowerShell takes 1-3 s to start and CIM
+ * queries are CPU-heavy, so starting it once per collector would slow the run and skew the very CPU
+ * numbers we measure.
+ *
+ * Every section sits in its own try/catch so one failing query never loses the others. The CPU
+ * window is the last section; since ctx.exec answers only when the process ends, the proxy, clock
+ * and TLS collectors wait for it too (at most the CPU window longer than their own call took).
  *
  * The call is memoised per run and CPU window; the parsers below are pure and are tested on
  * recorded outputs (fixtures/os/win32/).
  */
-import type { CollectorInput } from '../core/collector.js';
+import type { CollectorInput, RunOptions } from '../core/collector.js';
 import { NotCollectedError } from '../core/collector.js';
+import type { Context } from '../core/context.js';
 
 export const UNINSTALL_ROOTS = [
   { scope: 'machine-64', path: 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall' },
@@ -75,7 +82,17 @@ export interface WinProcessSample {
   cpuEnd: number | null;
 }
 
+/** One network-side section of the batch, as the script emitted it; each collector parses its own. */
+export type BatchSection =
+  { state: 'ok'; json: Record<string, unknown> } | { state: 'error'; message: string };
+
+export const NETWORK_SECTIONS = ['proxySettings', 'timeService', 'tlsSettings'] as const;
+export type NetworkSectionKey = (typeof NETWORK_SECTIONS)[number];
+
 export interface WindowsSnapshot {
+  proxySettings: BatchSection;
+  timeService: BatchSection;
+  tlsSettings: BatchSection;
   uninstall: UninstallEntry[];
   antivirus: AntivirusProduct[] | { error: string };
   defender: DefenderStatus | { error: string };
@@ -87,18 +104,74 @@ export interface WindowsSnapshot {
   cores: number;
 }
 
-/** The script; only integers are interpolated into it (never user input). */
-export function windowsScript(windowMs: number): string {
+export const SCHANNEL_PROTOCOLS = ['SSL 3.0', 'TLS 1.0', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3'] as const;
+
+/** Each section stores its object, or `<name>Error` with the exception text. */
+const section = (name: string, body: string) => `try{${body}}catch{$o.${name}Error=$_.Exception.Message}`;
+
+/** WinINET values (never credentials) and the machine-wide WinHTTP proxy. */
+const PROXY_SECTION = section(
+  'proxySettings',
+  [
+    "$is=Get-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings'",
+    "$cs=(Get-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections').DefaultConnectionSettings",
+    '$blob=if($cs){[Convert]::ToBase64String($cs)}else{$null}',
+    '$wh=(& netsh.exe winhttp show proxy) -join "`n"',
+    '$o.proxySettings=[ordered]@{wininet=[ordered]@{ProxyEnable=$is.ProxyEnable;ProxyServer=$is.ProxyServer;ProxyOverride=$is.ProxyOverride;AutoConfigURL=$is.AutoConfigURL;DefaultConnectionSettings=$blob};winhttp=$wh}',
+  ].join(';'),
+);
+
+/** `w32tm /query /status` text plus the W32Time Parameters values. */
+const CLOCK_SECTION = section(
+  'timeService',
+  [
+    '$st=(& w32tm.exe /query /status 2>&1) -join "`n"',
+    "$tp=Get-ItemProperty -Path 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters'",
+    '$o.timeService=[ordered]@{status=$st;type=$tp.Type;ntpServer=$tp.NtpServer}',
+  ].join(';'),
+);
+
+/** SecureProtocols (user and policies), SCHANNEL client keys, the OS root store as base64 DER. */
+const TLS_SECTION = [
+  'function V($k,$n){$p=Get-ItemProperty -Path $k -Name $n; if($p){[int64]$p.$n}else{$null}}',
+  section(
+    'tlsSettings',
+    [
+      "$tis='Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings'",
+      "$tpol='SOFTWARE\\Policies\\Microsoft\\Windows\\CurrentVersion\\Internet Settings'",
+      `$sc=[ordered]@{};foreach($n in @(${SCHANNEL_PROTOCOLS.map((n) => `'${n}'`).join(',')})){$k="HKLM:\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\$n\\Client";$sc[$n]=[ordered]@{enabled=(V $k 'Enabled');disabledByDefault=(V $k 'DisabledByDefault')}}`,
+      '$roots=@(Get-ChildItem Cert:\\LocalMachine\\Root, Cert:\\CurrentUser\\Root | ForEach-Object {[Convert]::ToBase64String($_.RawData)})',
+      '$o.tlsSettings=[ordered]@{secureProtocols=[ordered]@{user=(V "HKCU:\\$tis" SecureProtocols);policyUser=(V "HKCU:\\$tpol" SecureProtocols);policyMachine=(V "HKLM:\\$tpol" SecureProtocols)};schannel=$sc;roots=$roots}',
+    ].join(';'),
+  ),
+].join('\n');
+
+const HEADER = [
+  "$ErrorActionPreference='SilentlyContinue'",
+  "$ProgressPreference='SilentlyContinue'",
+  '[Console]::OutputEncoding=[Text.Encoding]::UTF8',
+  '$o=[ordered]@{schema=1}',
+];
+const FOOTER = '$o | ConvertTo-Json -Depth 6 -Compress';
+
+/**
+ * The script; only integers are interpolated into it (never user input). `proxy` is the proxy
+ * section alone, for a command that needs nothing else (the network command).
+ */
+export function windowsScript(windowMs: number, scope: 'run' | 'proxy' = 'run'): string {
+  if (scope === 'proxy') return [...HEADER, PROXY_SECTION, FOOTER].join('\n');
   const roots = UNINSTALL_ROOTS.map((r) => `@{s='${r.scope}';p='${r.path}'}`).join(',');
   return [
-    "$ErrorActionPreference='SilentlyContinue'",
-    "$ProgressPreference='SilentlyContinue'",
-    '[Console]::OutputEncoding=[Text.Encoding]::UTF8',
-    '$o=[ordered]@{schema=1}',
+    ...HEADER,
+    // The sections the network collectors need come first, the CPU window last.
+    PROXY_SECTION,
+    CLOCK_SECTION,
+    TLS_SECTION,
     `$o.uninstall=@(foreach($r in @(${roots})){Get-ChildItem -Path $r.p | ForEach-Object { $p=Get-ItemProperty -LiteralPath $_.PSPath; if($p.DisplayName -match 'Upwork' -and $p.SystemComponent -ne 1){ [ordered]@{scope=$r.s;key=$_.Name;DisplayName=$p.DisplayName;DisplayVersion=$p.DisplayVersion;Publisher=$p.Publisher;InstallLocation=$p.InstallLocation;UninstallString=$p.UninstallString;InstallDate=$p.InstallDate;locationExists=$(if($p.InstallLocation){Test-Path -LiteralPath $p.InstallLocation}else{$null})} } }})`,
     'try{$o.antivirus=@(Get-CimInstance -Namespace root/SecurityCenter2 -ClassName AntiVirusProduct -ErrorAction Stop | ForEach-Object {[ordered]@{displayName=$_.displayName;productState=$_.productState;pathToSignedProductExe=$_.pathToSignedProductExe;timestamp=$_.timestamp}})}catch{$o.antivirusError=$_.Exception.Message}',
     'try{$m=Get-MpComputerStatus -ErrorAction Stop;$o.defender=[ordered]@{AMRunningMode=$m.AMRunningMode;AntivirusEnabled=$m.AntivirusEnabled;RealTimeProtectionEnabled=$m.RealTimeProtectionEnabled}}catch{$o.defenderError=$_.Exception.Message}',
     'try{$x=Get-MpPreference -ErrorAction Stop;$o.exclusions=[ordered]@{ExclusionPath=@($x.ExclusionPath);ExclusionProcess=@($x.ExclusionProcess)}}catch{$o.exclusionsError=$_.Exception.Message}',
+    `try{$o.defenderEvents=@(Get-WinEvent -FilterHashtable @{LogName='Microsoft-Windows-Windows Defender/Operational';Id=@(${DEFENDER_EVENT_IDS.join(',')});StartTime=(Get-Date).AddDays(-30)} -MaxEvents 500 -ErrorAction Stop | Where-Object {$_.Message -match 'Upwork'} | Select-Object -First 20 | ForEach-Object {[ordered]@{Id=$_.Id;TimeCreated=$_.TimeCreated.ToUniversalTime().ToString('o');Message=$(if($_.Message){$_.Message.Substring(0,[Math]::Min(400,$_.Message.Length))}else{''})}})}catch{$o.defenderEventsError=$_.Exception.Message}`,
     'function Snap{@(Get-CimInstance Win32_Process -Filter "Name LIKE \'Upwork%\'" | ForEach-Object {[ordered]@{ProcessId=$_.ProcessId;ParentProcessId=$_.ParentProcessId;Name=$_.Name;ExecutablePath=$_.ExecutablePath;CommandLine=$_.CommandLine;Cpu=([int64]$_.UserModeTime+[int64]$_.KernelModeTime);Version=$(if($_.ExecutablePath){(Get-Item -LiteralPath $_.ExecutablePath).VersionInfo.ProductVersion}else{$null})}})}',
     '$sw=[Diagnostics.Stopwatch]::StartNew()',
     '$o.sample1=Snap',
@@ -106,7 +179,7 @@ export function windowsScript(windowMs: number): string {
     '$o.sample2=Snap',
     '$o.windowMs=$sw.ElapsedMilliseconds',
     '$o.cores=[Environment]::ProcessorCount',
-    '$o | ConvertTo-Json -Depth 6 -Compress',
+    FOOTER,
   ].join('\n');
 }
 
@@ -239,6 +312,15 @@ function parseSamples(o: Json): WinProcessSample[] {
   return out;
 }
 
+export function parseSection(o: Json, name: NetworkSectionKey): BatchSection {
+  const err = o[`${name}Error`];
+  if (typeof err === 'string') return { state: 'error', message: err.trim() };
+  const v = o[name];
+  return v && typeof v === 'object' && !Array.isArray(v)
+    ? { state: 'ok', json: v as Json }
+    : { state: 'error', message: `PowerShell returned no ${name}` };
+}
+
 /** Parse the script's JSON output. Throws on anything that is not the script's object. */
 export function parseWindowsSnapshot(stdout: string): WindowsSnapshot {
   const text = stdout.replace(/^\uFEFF/, '').trim();
@@ -272,6 +354,9 @@ export function parseWindowsSnapshot(stdout: string): WindowsSnapshot {
           realTimeProtectionEnabled: bool(d.RealTimeProtectionEnabled),
         };
   return {
+    proxySettings: parseSection(o, 'proxySettings'),
+    timeService: parseSection(o, 'timeService'),
+    tlsSettings: parseSection(o, 'tlsSettings'),
     uninstall: parseUninstallJson(o.uninstall),
     antivirus,
     defender,
@@ -293,7 +378,7 @@ export const POWERSHELL_ARGS = [
 ];
 /** How it is named in the facts' sources. */
 export const POWERSHELL_SOURCE =
-  'powershell.exe -NoProfile -EncodedCommand <Uninstall keys, SecurityCenter2 AntiVirusProduct, Get-MpComputerStatus, Get-MpPreference, Get-WinEvent Defender/Operational, Win32_Process x2>';
+  'powershell.exe -NoProfile -EncodedCommand <Internet Settings, netsh winhttp, w32tm, SCHANNEL, root store, Uninstall keys, SecurityCenter2 AntiVirusProduct, Get-MpComputerStatus, Get-MpPreference, Get-WinEvent Defender/Operational, Win32_Process x2>';
 
 /**
  * Keyed by the run's options object, which the runner hands to every collector of one run: a
@@ -301,9 +386,38 @@ export const POWERSHELL_SOURCE =
  */
 const memo = new WeakMap<object, Map<number, Promise<WindowsSnapshot>>>();
 
+/**
+ * The batch a Context's latest run started, for callers that get no run options (the service probe's
+ * proxy decision): they join that run's call instead of starting their own.
+ */
+const latestRun = new WeakMap<Context, { p: Promise<WindowsSnapshot>; windowMs: number }>();
+
+/** Without a run (the network command): the proxy section alone, once per Context. */
+const proxyOnly = new WeakMap<Context, Promise<WindowsSnapshot>>();
+
 export function cpuWindowMs(options: CollectorInput['options']): number {
   const sec = typeof options.cpuWindowSec === 'number' && options.cpuWindowSec > 0 ? options.cpuWindowSec : 3;
   return Math.round(sec * 1000);
+}
+
+async function runPowerShell(ctx: Context, script: string, timeoutMs: number): Promise<WindowsSnapshot> {
+  const encoded = Buffer.from(script, 'utf16le').toString('base64');
+  const r = await ctx.exec(POWERSHELL, [...POWERSHELL_ARGS, encoded], { timeoutMs });
+  if (r.timedOut) throw new NotCollectedError('timeout', 'PowerShell did not answer in time');
+  if (r.code !== 0) {
+    throw new NotCollectedError(
+      'error',
+      `PowerShell failed: ${(r.stderr || `exit ${r.code}`).trim().split('\n')[0]}`,
+    );
+  }
+  try {
+    return parseWindowsSnapshot(r.stdout);
+  } catch (e) {
+    throw new NotCollectedError(
+      'error',
+      `PowerShell output was not the expected JSON: ${(e as Error).message}`,
+    );
+  }
 }
 
 /**
@@ -315,27 +429,57 @@ export function windowsSnapshot(input: Pick<CollectorInput, 'ctx' | 'options'>):
   const windowMs = cpuWindowMs(input.options);
   let byWindow = memo.get(input.options);
   if (!byWindow) memo.set(input.options, (byWindow = new Map()));
-  const existing = byWindow.get(windowMs);
-  if (existing) return existing;
-  const p = (async () => {
-    const encoded = Buffer.from(windowsScript(windowMs), 'utf16le').toString('base64');
-    const r = await ctx.exec(POWERSHELL, [...POWERSHELL_ARGS, encoded], { timeoutMs: windowMs + 20_000 });
-    if (r.timedOut) throw new NotCollectedError('timeout', 'PowerShell did not answer in time');
-    if (r.code !== 0) {
-      throw new NotCollectedError(
-        'error',
-        `PowerShell failed: ${(r.stderr || `exit ${r.code}`).trim().split('\n')[0]}`,
-      );
-    }
-    try {
-      return parseWindowsSnapshot(r.stdout);
-    } catch (e) {
-      throw new NotCollectedError(
-        'error',
-        `PowerShell output was not the expected JSON: ${(e as Error).message}`,
-      );
-    }
-  })();
-  byWindow.set(windowMs, p);
+  let p = byWindow.get(windowMs);
+  if (!p) {
+    p = runPowerShell(ctx, windowsScript(windowMs), windowMs + 20_000);
+    byWindow.set(windowMs, p);
+  }
+  latestRun.set(ctx, { p, windowMs });
   return p;
+}
+
+/**
+ * One network-side section of the batch, for the proxy, clock and TLS collectors. With the run's
+ * options it is that run's batch (started here if nobody has yet: call this before anything that
+ * reads the proxy, so the service probe joins the same call); without, the batch this Context's run
+ * already started, else a proxy-only call. The wait is bounded by `waitMs` (what these collectors
+ * allowed their own PowerShell call) plus the CPU window the batch sleeps through, so they are never
+ * slowed down by more than that window. Throws NotCollectedError (timeout, or error with
+ * PowerShell's words) when the section is not there.
+ */
+export function windowsSection(
+  ctx: Context,
+  name: NetworkSectionKey,
+  options: RunOptions | undefined,
+  waitMs: number,
+): Promise<Record<string, unknown>> {
+  let run: { p: Promise<WindowsSnapshot>; windowMs: number };
+  if (options) {
+    const p = windowsSnapshot({ ctx, options });
+    run = { p, windowMs: cpuWindowMs(options) };
+  } else {
+    const latest = latestRun.get(ctx);
+    if (latest) run = latest;
+    else {
+      let p = proxyOnly.get(ctx);
+      if (!p) proxyOnly.set(ctx, (p = runPowerShell(ctx, windowsScript(0, 'proxy'), waitMs)));
+      run = { p, windowMs: 0 };
+    }
+  }
+  const limit = waitMs + run.windowMs;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new NotCollectedError('timeout', `PowerShell did not answer within ${limit / 1000} s`)),
+      limit,
+    );
+    timer.unref();
+  });
+  return Promise.race([run.p, late])
+    .then((snap) => {
+      const sec = snap[name];
+      if (sec.state === 'error') throw new NotCollectedError('error', `PowerShell: ${sec.message}`);
+      return sec.json;
+    })
+    .finally(() => clearTimeout(timer));
 }

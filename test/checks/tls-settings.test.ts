@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSecureProtocols, tlsSettings } from '../../src/checks/tls-settings.js';
-import type { TlsFacts } from '../../src/facts/tls.js';
+import type { TlsFacts, WindowsTlsJson } from '../../src/facts/tls.js';
 import { parseWindowsTls } from '../../src/facts/tls.js';
-import { fixture } from '../facts/os-helpers.js';
+import { winSection } from '../facts/os-helpers.js';
 import { makeFacts, missing } from '../helpers/facts.js';
 
 const chain = [
@@ -27,7 +27,10 @@ const ok: TlsFacts = {
   authorizedOs: true,
   chain,
 };
-const win = (name: string) => parseWindowsTls(JSON.parse(fixture('win32', name))).settings;
+// The Windows rows come through the one batched PowerShell call, as the collector reads them.
+const win = async (name: string) =>
+  parseWindowsTls((await winSection('tlsSettings', { tls: name })) as WindowsTlsJson).settings;
+const winDefault = await win('tls-settings-default.json');
 
 const cases: [string, TlsFacts, string, string][] = [
   ['handshake ok', ok, 'pass', 'UWD-TLS-001'],
@@ -94,7 +97,7 @@ const cases: [string, TlsFacts, string, string][] = [
 
 describe('tls-settings', () => {
   describe.each(['linux', 'darwin', 'win32'] as const)('on %s', (platform) => {
-    const extra = platform === 'win32' ? { windows: win('tls-settings-default.json') } : {};
+    const extra = platform === 'win32' ? { windows: winDefault } : {};
     it.each(cases)('%s → %s', async (_n, facts, status, code) => {
       const f = await tlsSettings.run(makeFacts({ tls: { ...facts, ...extra } }, { platform }));
       expect(f.status).toBe(status);
@@ -110,7 +113,7 @@ describe('tls-settings', () => {
   it('Windows: TLS 1.2 off by machine policy fails even when the handshake passes', async () => {
     const f = await tlsSettings.run(
       makeFacts(
-        { tls: { ...ok, windows: win('tls-settings-tls12-off-policy.json') } },
+        { tls: { ...ok, windows: await win('tls-settings-tls12-off-policy.json') } },
         { platform: 'win32' },
       ),
     );
@@ -122,7 +125,7 @@ describe('tls-settings', () => {
   it('Windows: SCHANNEL TLS 1.2 client disabled fails', async () => {
     const f = await tlsSettings.run(
       makeFacts(
-        { tls: { ...ok, windows: win('tls-settings-schannel-tls12-off.json') } },
+        { tls: { ...ok, windows: await win('tls-settings-schannel-tls12-off.json') } },
         { platform: 'win32' },
       ),
     );
@@ -132,7 +135,7 @@ describe('tls-settings', () => {
   it('decodes SecureProtocols bits (never trusts labels: 2688 is 0xA80, no TLS 1.3)', () => {
     expect(decodeSecureProtocols(2688)).toEqual(['TLS 1.0', 'TLS 1.1', 'TLS 1.2']);
     expect(decodeSecureProtocols(0x2800)).toEqual(['TLS 1.2', 'TLS 1.3']);
-    expect(win('tls-settings-default.json').secureProtocols.user).toBe(10880);
+    expect(winDefault.secureProtocols.user).toBe(10880);
     expect(decodeSecureProtocols(10880)).toEqual(['TLS 1.0', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3']);
   });
 });

@@ -5,6 +5,8 @@ import path from 'node:path';
 import type { Collector, RunOptions } from '../../src/core/collector.js';
 import type { Context, Exec, ExecResult } from '../../src/core/context.js';
 import { createTestContext } from '../../src/core/context.js';
+import type { NetworkSectionKey } from '../../src/facts/windows.js';
+import { windowsSection } from '../../src/facts/windows.js';
 import type { FactKey, FactMap, FactSource, TargetInfo } from '../../src/core/facts.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -54,8 +56,33 @@ export async function collect<K extends FactKey>(
   return { value, sources };
 }
 
-export function winContext(batchFixture: string, overrides: Partial<Context> = {}) {
-  const exec = fakeExec({ 'powershell.exe': { stdout: fixture('win32', batchFixture) } });
+/** The per-collector recordings (fixtures/os/win32/{proxy,clock,tls}-*.json) that become batch sections. */
+export interface WinSections {
+  proxy?: string;
+  clock?: string;
+  tls?: string;
+}
+
+/**
+ * The one batched PowerShell call's output: a recorded batch-*.json with the proxy, clock and TLS
+ * recordings merged in as its proxySettings, timeService and tlsSettings sections; `extra` adds or
+ * overrides keys (e.g. `tlsSettingsError` for a section that failed).
+ */
+export function winBatch(
+  batchFixture: string,
+  parts: WinSections = {},
+  extra: Record<string, unknown> = {},
+): string {
+  const o = JSON.parse(fixture('win32', batchFixture).replace(/^\uFEFF/, '')) as Record<string, unknown>;
+  if (parts.proxy) o.proxySettings = JSON.parse(fixture('win32', parts.proxy));
+  if (parts.clock) o.timeService = JSON.parse(fixture('win32', parts.clock));
+  if (parts.tls) o.tlsSettings = JSON.parse(fixture('win32', parts.tls));
+  return JSON.stringify({ ...o, ...extra });
+}
+
+/** A Windows test Context whose powershell.exe answers with `winBatch(batchFixture, parts)`. */
+export function winContext(batchFixture: string, overrides: Partial<Context> = {}, parts: WinSections = {}) {
+  const exec = fakeExec({ 'powershell.exe': { stdout: winBatch(batchFixture, parts) } });
   const ctx = createTestContext({
     platform: 'win32',
     homedir: 'C:\\Users\\freelancer',
@@ -64,6 +91,16 @@ export function winContext(batchFixture: string, overrides: Partial<Context> = {
     ...overrides,
   });
   return { ctx, exec };
+}
+
+/** One network section as its collector reads it: through the batch, from a fake powershell.exe. */
+export function winSection(
+  name: NetworkSectionKey,
+  parts: WinSections,
+  batchFixture = 'batch-clean.json',
+): Promise<Record<string, unknown>> {
+  const { ctx } = winContext(batchFixture, {}, parts);
+  return windowsSection(ctx, name, { cpuWindowSec: 0.05 }, 1_000);
 }
 
 /** A real PNG written with pngjs: `paint(x, y)` gives the RGB of each pixel. */

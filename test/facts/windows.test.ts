@@ -1,17 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { createTestContext } from '../../src/core/context.js';
+import type { ExecResult } from '../../src/core/context.js';
 import { NotCollectedError } from '../../src/core/collector.js';
+import { clockCollector } from '../../src/facts/clock.js';
 import { installsCollector } from '../../src/facts/installs.js';
 import { processesCollector } from '../../src/facts/processes.js';
+import { proxyCollector, readProxyFacts } from '../../src/facts/proxy.js';
 import { securityCollector } from '../../src/facts/security.js';
+import { tlsCollector } from '../../src/facts/tls.js';
 import {
   decodeProductState,
   parseWindowsSnapshot,
   toArray,
   windowsScript,
+  windowsSection,
   windowsSnapshot,
 } from '../../src/facts/windows.js';
-import { collect, fakeExec, fixture, winContext } from './os-helpers.js';
+import { makeCa, makeLeaf } from '../network/helpers/pki.js';
+import { httpsServer, portOf } from '../network/helpers/servers.js';
+import { collect, fakeExec, fixture, winBatch, winContext } from './os-helpers.js';
+
+const decodeScript = (args: readonly string[]) => Buffer.from(args[5]!, 'base64').toString('utf16le');
+const powershellCalls = (exec: { calls: { file: string; args: string[] }[] }) =>
+  exec.calls.filter((c) => c.file === 'powershell.exe');
 
 describe('decodeProductState (SecurityCenter2)', () => {
   it.each([
@@ -153,5 +164,146 @@ describe('windowsSnapshot: one batched PowerShell call', () => {
     const e = await windowsSnapshot({ ctx: slow, options: {} }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(NotCollectedError);
     expect((e as NotCollectedError).reason).toBe('timeout');
+  });
+});
+
+describe('the proxy, clock and TLS collectors read the same batch', () => {
+  it('a full Windows run (installs, security, processes, tls, clock, proxy) makes exactly one powershell.exe call', async () => {
+    const ca = makeCa('/CN=Batch Test Root/O=upwork-doctor tests');
+    const server = await httpsServer(makeLeaf(ca));
+    // The CA is in the batch's root store only (not --extra-ca): the OS verdict must come from it.
+    const der = ca.cert.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
+    const tlsSection = JSON.parse(fixture('win32', 'tls-settings-tls12-off-policy.json')) as Record<
+      string,
+      unknown
+    >;
+    const exec = fakeExec({
+      'powershell.exe': {
+        stdout: winBatch(
+          'batch-clean.json',
+          { proxy: 'proxy-wininet-manual.json', clock: 'clock-w32tm-synced.json' },
+          { tlsSettings: { ...tlsSection, roots: [der] } },
+        ),
+      },
+    });
+    const ctx = createTestContext({
+      platform: 'win32',
+      now: () => Date.now(),
+      homedir: 'C:\\Users\\freelancer',
+      env: { LOCALAPPDATA: 'C:\\Users\\freelancer\\AppData\\Local' },
+      exec,
+    });
+    const run = { options: { cpuWindowSec: 0.05, serviceUrl: `https://localhost:${portOf(server)}/` } };
+    // The network collectors first: they must start the batch, not a call of their own.
+    const [tls, clock, proxy, inst, procs, sec] = await Promise.all([
+      collect(tlsCollector, ctx, run),
+      collect(clockCollector, ctx, run),
+      collect(proxyCollector, ctx, run),
+      collect(installsCollector, ctx, run),
+      collect(processesCollector, ctx, run),
+      collect(securityCollector, ctx, run),
+    ]);
+    expect(powershellCalls(exec)).toHaveLength(1);
+    expect(exec.calls.map((c) => c.file)).toEqual(['powershell.exe']);
+
+    // WinINET's <local> bypass sent the probe straight to localhost: the handshake happened.
+    expect(proxy.value.system).toMatchObject({ source: 'WinINET', mode: 'manual' });
+    expect(proxy.value.winhttp).toMatchObject({ mode: 'direct' });
+    expect(tls.value).toMatchObject({ reached: true, authorizedNode: false, authorizedOs: true });
+    expect(tls.value.windows?.secureProtocols.policyMachine).toBe(0x280);
+    expect(clock.value.sync).toMatchObject({ source: 'w32tm', automatic: true, server: 'time.windows.com' });
+    expect(inst.value.installs).toHaveLength(1);
+    expect(procs.value.tracker).toHaveLength(3);
+    expect(sec.value.products[0]).toMatchObject({ name: 'Windows Defender' });
+
+    const script = decodeScript(powershellCalls(exec)[0]!.args);
+    for (const section of ['proxySettings', 'timeService', 'tlsSettings']) {
+      expect(script).toContain(`$o.${section}=`);
+      expect(script).toContain(`catch{$o.${section}Error=$_.Exception.Message}`);
+      // Before the CPU window, so a failure there cannot cost them.
+      expect(script.indexOf(`$o.${section}=`)).toBeLessThan(script.indexOf('Start-Sleep'));
+    }
+    expect(script).toContain('netsh.exe winhttp show proxy');
+    expect(script).toContain('w32tm.exe /query /status');
+    expect(script).toContain('SCHANNEL\\Protocols\\$n\\Client');
+    expect(script).toContain('Get-WinEvent');
+    expect(script.trimEnd().split('\n').at(-1)).toBe('$o | ConvertTo-Json -Depth 6 -Compress');
+  });
+
+  it('one failing section never loses the others', async () => {
+    const exec = fakeExec({
+      'powershell.exe': {
+        stdout: winBatch(
+          'batch-duplicates.json',
+          { proxy: 'proxy-wininet-pac.json' },
+          { tlsSettingsError: 'Cannot find drive. A drive with the name Cert does not exist.\r\n' },
+        ),
+      },
+    });
+    const ctx = createTestContext({ platform: 'win32', exec });
+    const options = { cpuWindowSec: 0.05 };
+    await expect(windowsSection(ctx, 'tlsSettings', options, 1_000)).rejects.toMatchObject({
+      reason: 'error',
+      message: 'PowerShell: Cannot find drive. A drive with the name Cert does not exist.',
+    });
+    // Absent (an older script, or PowerShell died mid-way) is an error too, never "all defaults".
+    await expect(windowsSection(ctx, 'timeService', options, 1_000)).rejects.toMatchObject({
+      reason: 'error',
+      message: expect.stringMatching(/no timeService/),
+    });
+    const proxy = await readProxyFacts({ ctx, options, source: () => undefined, waitingOn: () => undefined });
+    expect(proxy.system).toMatchObject({ mode: 'pac', pacUrl: 'http://wpad.corp.example/proxy.pac' });
+    const inst = await collect(installsCollector, ctx, { options });
+    expect(inst.value.installs.length).toBeGreaterThan(1);
+    expect(powershellCalls(exec)).toHaveLength(1);
+  });
+
+  it('the clock collector turns a missing time section into "unknown", never "synchronised"', async () => {
+    const { ctx } = winContext('batch-clean.json');
+    const { value } = await collect(clockCollector, ctx, {
+      options: { cpuWindowSec: 0.05, serviceUrl: 'https://upwork-doctor-dead.invalid/' },
+    });
+    expect(value.sync).toMatchObject({ source: 'none', automatic: null, synchronized: null });
+    expect(value.sync.note).toMatch(/PowerShell did not return the time settings .*no timeService/);
+  });
+
+  it('without run options: joins the batch the run already started, else makes a proxy-only call', async () => {
+    const inRun = winContext('batch-clean.json', {}, { proxy: 'proxy-wininet-pac.json' });
+    const options = { cpuWindowSec: 0.05 };
+    const started = windowsSnapshot({ ctx: inRun.ctx, options });
+    // What the service probe does: it has the Context only.
+    const joined = await readProxyFacts({
+      ctx: inRun.ctx,
+      source: () => undefined,
+      waitingOn: () => undefined,
+    });
+    await started;
+    expect(joined.system?.mode).toBe('pac');
+    expect(powershellCalls(inRun.exec)).toHaveLength(1);
+
+    // The network command: no run, so only the proxy section runs (no CPU window, no CIM queries).
+    const alone = winContext('batch-clean.json', {}, { proxy: 'proxy-direct-autodetect.json' });
+    const f = await readProxyFacts({ ctx: alone.ctx, source: () => undefined, waitingOn: () => undefined });
+    expect(f.system?.mode).toBe('auto-detect');
+    await readProxyFacts({ ctx: alone.ctx, source: () => undefined, waitingOn: () => undefined });
+    expect(powershellCalls(alone.exec)).toHaveLength(1);
+    const script = decodeScript(powershellCalls(alone.exec)[0]!.args);
+    expect(script).toContain('netsh.exe winhttp show proxy');
+    expect(script).not.toMatch(/Start-Sleep|Win32_Process|SecurityCenter2|w32tm/);
+    expect(windowsScript(0, 'proxy')).toBe(script);
+  });
+
+  it('a batch that never answers: the network sections give up after their own wait plus the CPU window', async () => {
+    const ctx = createTestContext({
+      platform: 'win32',
+      exec: () => new Promise<ExecResult>(() => undefined),
+    });
+    const t0 = performance.now();
+    const e = await windowsSection(ctx, 'proxySettings', { cpuWindowSec: 0.1 }, 100).catch((x: unknown) => x);
+    const took = performance.now() - t0;
+    expect(e).toBeInstanceOf(NotCollectedError);
+    expect(e).toMatchObject({ reason: 'timeout', message: 'PowerShell did not answer within 0.2 s' });
+    expect(took).toBeGreaterThanOrEqual(190);
+    expect(took).toBeLessThan(2_000);
   });
 });

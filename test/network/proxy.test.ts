@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { WindowsProxyJson } from '../../src/facts/proxy.js';
 import { proxyFactsFromWindowsJson, readProxyFacts } from '../../src/facts/proxy.js';
 import { createTestContext } from '../../src/core/context.js';
 import { decideProxy, envProxy, matchNoProxy, redactProxyUrl, shellVsApp } from '../../src/network/proxy.js';
 import { parseGsettingsProxy, parseScutilProxy } from '../../src/network/proxy-sources.js';
-import { fakeExec, fixture } from '../facts/os-helpers.js';
+import { fakeExec, fixture, winSection } from '../facts/os-helpers.js';
 
 describe('proxy sources from recorded outputs', () => {
   it('macOS scutil: manual, PAC, none', () => {
@@ -34,8 +35,11 @@ describe('proxy sources from recorded outputs', () => {
       'password',
     );
   });
-  it('Windows WinINET and WinHTTP from the PowerShell batch', () => {
-    const m = proxyFactsFromWindowsJson(JSON.parse(fixture('win32', 'proxy-wininet-manual.json')), {});
+  it('Windows WinINET and WinHTTP from the PowerShell batch', async () => {
+    // As the collector reads them: the proxySettings section of the one batched call.
+    const win = async (name: string) =>
+      proxyFactsFromWindowsJson((await winSection('proxySettings', { proxy: name })) as WindowsProxyJson, {});
+    const m = await win('proxy-wininet-manual.json');
     expect(m.system).toMatchObject({
       source: 'WinINET',
       mode: 'manual',
@@ -43,13 +47,10 @@ describe('proxy sources from recorded outputs', () => {
       bypass: ['<local>', '*.corp.example', '10.*'],
     });
     expect(m.winhttp).toMatchObject({ mode: 'direct' });
-    const p = proxyFactsFromWindowsJson(JSON.parse(fixture('win32', 'proxy-wininet-pac.json')), {});
+    const p = await win('proxy-wininet-pac.json');
     expect(p.system).toMatchObject({ mode: 'pac', pacUrl: 'http://wpad.corp.example/proxy.pac' });
     expect(p.winhttp).toMatchObject({ mode: 'manual', servers: { all: 'proxy.corp.example:8080' } });
-    expect(
-      proxyFactsFromWindowsJson(JSON.parse(fixture('win32', 'proxy-direct-autodetect.json')), {}).system!
-        .mode,
-    ).toBe('auto-detect');
+    expect((await win('proxy-direct-autodetect.json')).system!.mode).toBe('auto-detect');
   });
   it('the collector on Linux reads gsettings and redacts environment credentials', async () => {
     const ctx = createTestContext({

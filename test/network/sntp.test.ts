@@ -98,7 +98,7 @@ describe('a server that never answers', () => {
     expect(sources).toContainEqual({ kind: 'url', ref: s.url });
     const f = await clockSkew.run(makeFacts({ clock: value }));
     expect(f).toMatchObject({ status: 'skip', code: 'UWD-CLOCK-005' });
-    expect(f.details.join(' ')).toMatch(/SNTP: SNTP query .* did not finish/);
+    expect(f.details!.join(' ')).toMatch(/SNTP: SNTP query .* did not finish/);
   });
 });
 
@@ -168,7 +168,7 @@ describe('clock-skew on the SNTP source alone (the HTTPS service unreachable)', 
       const f = await clockSkew.run(makeFacts({ clock: value }, { platform }));
       expect(f).toMatchObject({ status, code });
       expect(f.summary).toMatch(summary);
-      expect(f.details[0]).toMatch(new RegExp(`measured against ntp://127\\.0\\.0\\.1:${s.port}\\.`));
+      expect(f.details![0]).toMatch(new RegExp(`measured against ntp://127\\.0\\.0\\.1:${s.port}\\.`));
       expect(f.evidence).toMatchObject({
         reference: { kind: 'sntp', name: s.url, offsetMs: value.sntp!.offsetMs },
         sntp: { server: s.url, stratum: 2 },
