@@ -143,11 +143,9 @@ async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promis
   await requireEngine(dataDir);
   const engine = await import('../engine/index.js');
   const { Tracker, syntheticInput } = await import('../engine/tracker.js');
-  const { Uploader } = await import('../engine/uploader.js');
-  const { StatusTracker } = await import('../engine/status.js');
+  const { createUploadSession } = await import('../engine/upload-session.js');
   const { EngineLog, formatCacheLevel } = await import('../engine/logs.js');
   const { startHelper } = await import('../engine/helper/index.js');
-  const { STATUS_LABELS } = await import('../engine/protocol.js');
 
   const realNow = ctx.now();
   const settings = await engine.loadSettings(dataDir);
@@ -179,35 +177,19 @@ async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promis
       // the cached list will do
     }
   }
-  const cacheLevel = () => {
-    const s = store.stats();
-    return {
-      pendingSegments: s.pendingSegments,
-      pendingMinutes: s.pendingMinutes,
-      capacityMinutes: s.capacityMinutes,
-      oldestPendingSlotStart: s.oldestPendingSlot === null ? null : s.oldestPendingSlot * 600_000,
-    };
-  };
-  const status = new StatusTracker({
-    dataDir,
-    clock,
-    cache: cacheLevel,
-    serverUrl: client?.url ?? null,
-    onChange: (from, to) => {
-      log.statusChanged(STATUS_LABELS[from], STATUS_LABELS[to]);
-      ctx.stderr(`  status: ${STATUS_LABELS[to]}\n`);
-    },
-  });
   const rng = engine.realRng;
-  const uploader = new Uploader({
+  const { status, uploader } = createUploadSession({
+    dataDir,
     store,
     client: () => clientFor(dataDir),
+    serverUrl: client?.url ?? null,
     deviceId: device.deviceId,
+    settings,
     clock,
     rng,
-    status,
+    log,
     sleep: async () => undefined,
-    log: (level, line) => log.write(level, 'upload', line.replace(/^upload: /, '')),
+    onStatus: (_to: unknown, label: string) => ctx.stderr(`  status: ${label}\n`),
   });
   let helper: Awaited<ReturnType<typeof startHelper>> | undefined;
   try {
@@ -349,10 +331,8 @@ async function status(dataDir: string, opts: EngineOptions, ctx: Context): Promi
 async function upload(dataDir: string, opts: EngineOptions, ctx: Context): Promise<number> {
   await requireEngine(dataDir);
   const engine = await import('../engine/index.js');
-  const { Uploader } = await import('../engine/uploader.js');
-  const { StatusTracker } = await import('../engine/status.js');
+  const { createUploadSession } = await import('../engine/upload-session.js');
   const { EngineLog, formatCacheLevel } = await import('../engine/logs.js');
-  const { STATUS_LABELS } = await import('../engine/protocol.js');
   const client = await clientFor(dataDir);
   if (!client) {
     throw new UserError(
@@ -365,29 +345,16 @@ async function upload(dataDir: string, opts: EngineOptions, ctx: Context): Promi
   const clock = engine.realClock;
   const store = await openCache(dataDir, settings.capacityMinutes, clock);
   const log = new EngineLog(dataDir);
-  const status = new StatusTracker({
+  const { status, uploader } = createUploadSession({
     dataDir,
-    clock,
-    cache: () => {
-      const s = store.stats();
-      return {
-        pendingSegments: s.pendingSegments,
-        pendingMinutes: s.pendingMinutes,
-        capacityMinutes: s.capacityMinutes,
-        oldestPendingSlotStart: s.oldestPendingSlot === null ? null : s.oldestPendingSlot * 600_000,
-      };
-    },
-    serverUrl: client.url,
-    onChange: (from, to) => log.statusChanged(STATUS_LABELS[from], STATUS_LABELS[to]),
-  });
-  const uploader = new Uploader({
     store,
     client,
+    serverUrl: client.url,
     deviceId: device.deviceId,
+    settings,
     clock,
     rng: engine.realRng,
-    status,
-    log: (level, line) => log.write(level, 'upload', line.replace(/^upload: /, '')),
+    log,
   });
   try {
     const before = store.stats();

@@ -18,16 +18,15 @@ import type { EngineSettings } from './config.js';
 import { startHelper } from './helper/index.js';
 import type { HelperHandle, HelperMode } from './helper/index.js';
 import { EngineLog } from './logs.js';
-import { DAY_MS, MINUTE_MS, SLOT_MS, STATUS_LABELS, weekStartOf } from './protocol.js';
+import { DAY_MS, MINUTE_MS, SLOT_MS, weekStartOf } from './protocol.js';
 import type { ConnectionState, Faults } from './protocol.js';
 import { WorkDiaryClient } from './server/client.js';
 import { startServer } from './server/index.js';
 import type { SeedContract } from './server/index.js';
 import { writeJsonAtomic } from './server/atomic.js';
-import { StatusTracker } from './status.js';
 import { openStore } from './store/store.js';
 import { Tracker, syntheticInput } from './tracker.js';
-import { Uploader } from './uploader.js';
+import { createUploadSession } from './upload-session.js';
 
 export const SCENARIO_FILE = 'scenario.json';
 /** Written into `<data>/engine/` so the doctor (and a person) can tell a scenario folder from a tracker. */
@@ -271,31 +270,17 @@ export async function buildScenario(
     const client = new WorkDiaryClient({ url: server.url, ca: server.caPem, timeoutMs: 10_000 });
     store = await openStore({ cacheDir: p.cacheDir, capacityMinutes: settings.capacityMinutes, clock });
     const st = store;
-    const cacheLevel = () => {
-      const s = st.stats();
-      return {
-        pendingSegments: s.pendingSegments,
-        pendingMinutes: s.pendingMinutes,
-        capacityMinutes: s.capacityMinutes,
-        oldestPendingSlotStart: s.oldestPendingSlot === null ? null : s.oldestPendingSlot * 600_000,
-      };
-    };
-    const status = new StatusTracker({
+    const { status, uploader } = createUploadSession({
       dataDir,
-      clock,
-      cache: cacheLevel,
-      serverUrl: server.url,
-      onChange: (from, to) => log.statusChanged(STATUS_LABELS[from], STATUS_LABELS[to]),
-    });
-    const uploader = new Uploader({
       store: st,
       client,
+      serverUrl: server.url,
       deviceId: device.deviceId,
+      settings,
       clock,
       rng,
-      status,
+      log,
       sleep: async () => undefined,
-      log: (level, line) => log.write(level, 'upload', line.replace(/^upload: /, '')),
     });
     const refreshContracts = async () => {
       const r = await client.contracts();

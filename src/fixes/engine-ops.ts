@@ -191,10 +191,8 @@ export function createEngineOps(opts: EngineOpsOptions = {}): RealEngineOps {
       );
 
     const engine = await import('../engine/index.js');
-    const { Uploader } = await import('../engine/uploader.js');
-    const { StatusTracker } = await import('../engine/status.js');
     const { EngineLog } = await import('../engine/logs.js');
-    const { STATUS_LABELS } = await import('../engine/protocol.js');
+    const { createUploadSession } = await import('../engine/upload-session.js');
     const p = engine.enginePaths(dataDir);
     // A scenario's engine runs at its simulated moment (real time + the offset in its marker).
     const offset = await clockOffset(dataDir);
@@ -218,31 +216,16 @@ export function createEngineOps(opts: EngineOpsOptions = {}): RealEngineOps {
     }
     const log = new EngineLog(dataDir, { now: clock.now });
     const st = store;
-    const status = new StatusTracker({
+    const { status, uploader } = createUploadSession({
       dataDir,
-      clock,
-      cache: () => {
-        const s = st.stats();
-        return {
-          pendingSegments: s.pendingSegments,
-          pendingMinutes: s.pendingMinutes,
-          capacityMinutes: s.capacityMinutes,
-          oldestPendingSlotStart: s.oldestPendingSlot === null ? null : s.oldestPendingSlot * 600_000,
-        };
-      },
-      serverUrl: client.url,
-      onChange: (from, to) => log.statusChanged(STATUS_LABELS[from], STATUS_LABELS[to]),
-    });
-    const uploader = new Uploader({
       store: st,
       client,
+      serverUrl: client.url,
       deviceId: device.deviceId,
-      freelancerId: settings.freelancerId,
+      settings,
       clock,
       rng: { next: () => env.ctx.random() },
-      status,
-      batchSize: settings.uploadBatchSize,
-      log: (level, line) => log.write(level, 'upload', line.replace(/^upload: /, '')),
+      log,
     });
     let total = { accepted: 0, duplicates: 0, rejected: 0 };
     let r;
