@@ -20,7 +20,7 @@ import { prepareTarget } from '../targets/prepare.js';
 import type { CommandHost } from './program.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
-import { writeFileAtomic } from './output.js';
+import { canShowUnicode, emitReport } from './output.js';
 
 export interface CheckOptions extends OutputFlags, TargetFlags {
   facts?: string;
@@ -164,15 +164,10 @@ export async function runCheckCommand(
   const report = buildReport(result, exitCode);
   const rendered = renderReport(report, format, {
     color: ctx.color && !opts.output,
-    unicode: ctx.platform !== 'win32' || Boolean(ctx.env.WT_SESSION),
+    unicode: canShowUnicode(ctx),
     quiet: opts.quiet,
     verbose: opts.verbose,
   });
-  if (opts.output) {
-    await writeFileAtomic(opts.output, rendered);
-    ctx.logger.info(`Report written to ${opts.output}`);
-  } else {
-    ctx.stdout(rendered);
-  }
+  await emitReport(ctx, rendered, opts.output);
   return exitCode;
 }

@@ -19,7 +19,7 @@ import type { PreparedTarget } from '../targets/prepare.js';
 import { resolveTarget } from '../targets/resolve.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
-import { writeFileAtomic } from './output.js';
+import { canShowUnicode, emitReport } from './output.js';
 
 export interface NetworkOptions extends OutputFlags, TargetFlags {
   endpoint?: string[];
@@ -184,15 +184,10 @@ export async function runNetworkCommand(opts: NetworkOptions, ctxIn?: Context): 
         : format === 'junit'
           ? renderNetworkJunit(report)
           : renderNetworkText(report, {
-              unicode: ctx.platform !== 'win32' || Boolean(ctx.env.WT_SESSION),
+              unicode: canShowUnicode(ctx),
               verbose: opts.verbose,
             });
-    if (opts.output) {
-      await writeFileAtomic(opts.output, rendered);
-      ctx.logger.info(`Report written to ${opts.output}`);
-    } else {
-      ctx.stdout(rendered);
-    }
+    await emitReport(ctx, rendered, opts.output);
     return exitCode;
   } finally {
     await prepared?.dispose();

@@ -68,11 +68,11 @@ let tmpCounter = 0;
 export async function writeFileAtomic(
   file: string,
   data: string | Uint8Array,
-  hooks?: { afterTmpFsync?: () => void; afterRename?: () => void },
+  hooks?: { afterTmpFsync?: () => void; afterRename?: () => void; mode?: number },
 ): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
-  const fh = await fsp.open(tmp, 'w');
+  const fh = await fsp.open(tmp, 'w', hooks?.mode ?? 0o644);
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -80,7 +80,12 @@ export async function writeFileAtomic(
     await fh.close();
   }
   hooks?.afterTmpFsync?.();
-  await renameDurable(tmp, file);
+  try {
+    await renameDurable(tmp, file);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
   hooks?.afterRename?.();
   await fsyncDir(dir);
 }
