@@ -29,7 +29,7 @@ import { RedactStream, ResidualSecretError } from '../redact/stream.js';
 import type { Recipient } from './cms.js';
 import type { EntryCategory, Manifest, ManifestEntry } from './manifest.js';
 import { MANIFEST_NAME, MANIFEST_VERSION } from './manifest.js';
-import { PARTIAL_RE, bundleBaseName, hostHash } from './names.js';
+import { PARTIAL_RE, bundleBaseName, hostHash, partialName } from './names.js';
 import type { LogCandidate, PlannedLog } from './plan.js';
 import { planLogs } from './plan.js';
 import { CACHE_DIR, LOG_ROOTS, isScreenshot, skipReasonFor, walkFiles } from './sources.js';
@@ -102,8 +102,18 @@ export async function checkOutDir(outDir: string, dataDir: string): Promise<stri
   return real;
 }
 
-/** Remove partial bundles left by a killed run. */
-async function removeStalePartials(dir: string, ctx: Context): Promise<void> {
+/** Whether a process with this pid is running (a partial file of a live bundle run is left alone). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove partial bundles left by a killed run; a run still writing its own is left alone. */
+export async function removeStalePartials(dir: string, ctx: Context): Promise<void> {
   let names: string[] = [];
   try {
     names = await readdir(dir);
@@ -111,7 +121,8 @@ async function removeStalePartials(dir: string, ctx: Context): Promise<void> {
     return;
   }
   for (const n of names) {
-    if (PARTIAL_RE.test(n)) {
+    const m = PARTIAL_RE.exec(n);
+    if (m && !(m[1] && alive(Number(m[1])))) {
       await rm(path.join(dir, n), { force: true }).catch(() => undefined);
       ctx.logger.debug(`removed a stale partial bundle: ${n}`);
     }
@@ -301,7 +312,7 @@ export async function createBundle(req: BundleRequest): Promise<BundleResult> {
   const encrypted = Boolean(req.recipient);
   const base = bundleBaseName({ ticket: req.ticket, now: ctx.now(), hostname: ctx.hostname });
   const finalPath = path.join(outDir, encrypted ? `${base}.p7m` : base);
-  const partial = `${finalPath}.partial`;
+  const partial = partialName(finalPath, process.pid);
   const maxBytes = Math.floor(req.maxSizeMB * 1_000_000);
   const now = new Date(ctx.now());
 

@@ -38,5 +38,12 @@ export function bundleBaseName(opts: { ticket?: string; now: number; hostname: s
   return `upwork-doctor-${opts.ticket ?? stamp}-${hostHash(opts.hostname)}.zip`;
 }
 
-/** Stale partial files this tool may have left behind (killed runs). */
-export const PARTIAL_RE = /^upwork-doctor-[A-Za-z0-9._-]+\.zip(?:\.p7m)?\.partial$/;
+/**
+ * Partial files this tool writes: `<final name>.<pid>.partial` (older runs: `<final name>.partial`).
+ * The pid lets a run tell a partial left by a killed run from one another run is writing now.
+ */
+export const PARTIAL_RE = /^upwork-doctor-[A-Za-z0-9._-]+?\.zip(?:\.p7m)?(?:\.(\d+))?\.partial$/;
+
+export function partialName(finalPath: string, pid: number): string {
+  return `${finalPath}.${pid}.partial`;
+}

@@ -126,3 +126,26 @@ describe('createBundle', () => {
     expect(b.manifest.entries.some((e) => e.name?.endsWith('.jrnl'))).toBe(false);
   });
 });
+
+describe('partial files', () => {
+  it("a killed run's partial is removed; a live run's partial (its pid is running) is left alone", async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { spawnSync } = await import('node:child_process');
+    const { removeStalePartials } = await import('../../../src/report/bundle/bundle.js');
+    const { createTestContext } = await import('../../../src/core/context.js');
+    const dir = tempDir();
+    // A pid that is surely dead: a child that has already exited.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
+    const names = {
+      old: 'upwork-doctor-1234-abcdef12.zip.partial',
+      dead: `upwork-doctor-1234-abcdef12.zip.${dead}.partial`,
+      live: `upwork-doctor-5678-abcdef12.zip.p7m.${process.pid}.partial`,
+      other: 'notes.partial',
+    };
+    for (const n of Object.values(names)) writeFileSync(path.join(dir, n), 'x');
+    await removeStalePartials(dir, createTestContext());
+    expect(readdirSync(dir).sort()).toEqual([names.live, names.other].sort());
+  });
+});
