@@ -58,6 +58,8 @@ export const screenRecording = defineCheck({
     const shots = recent(s, facts.collectedAt);
     const black = shots.filter((i) => i.verdict === 'black');
     const blank = shots.filter((i) => i.verdict === 'blank');
+    // Listed so a run whose screenshots could not be decoded is not mistaken for a clean one.
+    const unjudged = shots.filter((i) => i.verdict === 'unreadable' || i.verdict === 'not-analysed');
     const evidence: Record<string, unknown> = {
       screenshotsFolder: s.screenshots.folder,
       screenshotsFound: s.screenshots.found,
@@ -66,11 +68,13 @@ export const screenRecording = defineCheck({
         modifiedAt: i.modifiedAt,
         verdict: i.verdict,
         blackRatio: i.blackRatio,
+        ...(i.reason ? { reason: i.reason } : {}),
       })),
       rule: 'black = at least 98 % of pixels under 10 % luma',
     };
     const details: string[] = [
-      `${shots.length} screenshot(s) from the last ${RECENT_DAYS} days examined under ${s.screenshots.folder}: ${black.length} black, ${blank.length} blank.`,
+      `${shots.length} screenshot(s) from the last ${RECENT_DAYS} days examined under ${s.screenshots.folder}: ${black.length} black, ${blank.length} blank${unjudged.length ? `, ${unjudged.length} not judged` : ''}.`,
+      ...unjudged.map((u) => `Not judged: ${u.file} (${u.verdict}${u.reason ? `: ${u.reason}` : ''})`),
     ];
     const mac = s.macPermission;
     const linux = s.linuxSession;
@@ -202,15 +206,23 @@ export const screenRecording = defineCheck({
       };
     }
 
+    // Only screenshots that were actually judged support "not black"; never claim it from none.
+    const judged = shots.filter((i) => i.verdict === 'ok').length;
+    const shotsText =
+      judged > 0
+        ? ", and the tracker's recent screenshots are not black"
+        : shots.length > 0
+          ? ', though none of its recent screenshots could be judged'
+          : ' (no recent screenshots to look at)';
     return {
       status: 'pass',
       code: 'UWD-SCREEN-001',
       summary:
         facts.platform === 'darwin'
-          ? 'Upwork has Screen Recording permission and its recent screenshots are not black.'
+          ? `Upwork has Screen Recording permission${shotsText}.`
           : facts.platform === 'linux'
-            ? 'You are in an X11 session, where the tracker can capture the screen, and its recent screenshots are not black.'
-            : "Nothing blocks screen capture and the tracker's recent screenshots are not black.",
+            ? `You are in an X11 session, where the tracker can capture the screen${shotsText}.`
+            : `Nothing blocks screen capture${shotsText}.`,
       details,
       evidence,
     };

@@ -4,7 +4,7 @@
  * needs Full Disk Access for the terminal running the doctor. Linux: X11 or Wayland, and on Wayland
  * whether xdg-desktop-portal offers Screenshot/ScreenCast and PipeWire runs. Everywhere: the
  * pixels of the newest screenshots in the tracker's data folder (black = at least 98 % of pixels
- * under 10 % luma, FFmpeg blackdetect's defaults).
+ * under 10 % luma, FFmpeg blackdetect's defaults), PNG decoded with pngjs and JPEG with jpeg-js.
  * Why: without the permission (or on Wayland without the portal) the tracker uploads black or empty
  * screenshots, and clients may dispute the hours.
  */
@@ -53,6 +53,8 @@ export interface ScreenshotInfo {
   blackRatio: number | null;
   meanLuma: number | null;
   verdict: ScreenshotVerdict;
+  /** Why the file was not judged ('unreadable' or 'not-analysed'); absent when it was. */
+  reason?: string;
 }
 
 export interface ScreenFacts {
@@ -134,13 +136,14 @@ export const BLACK_LUMA = 0.1 * 255;
 export const BLACK_RATIO = 0.98;
 
 /**
- * Black or blank from decoded RGBA pixels, sampled on a grid of at most ~65 000 points so a 4K
- * screenshot costs the same as a small one.
+ * Black or blank from decoded pixels (RGBA from pngjs, RGB from jpeg-js: `channels`), sampled on a
+ * grid of at most ~65 000 points so a 4K screenshot costs the same as a small one.
  */
 export function analysePixels(
   data: Uint8Array,
   width: number,
   height: number,
+  channels: 3 | 4 = 4,
 ): { blackRatio: number; meanLuma: number; verdict: 'black' | 'blank' | 'ok' } {
   const step = Math.max(1, Math.floor(Math.sqrt((width * height) / 65_000)));
   let n = 0;
@@ -150,7 +153,7 @@ export function analysePixels(
   const hist = new Uint32Array(256);
   for (let y = 0; y < height; y += step) {
     for (let x = 0; x < width; x += step) {
-      const i = (y * width + x) * 4;
+      const i = (y * width + x) * channels;
       const l = 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
       n++;
       sum += l;
@@ -175,6 +178,41 @@ const IMAGE = /\.(png|jpe?g)$/i;
 const MAX_ANALYSED = 10;
 const MAX_ENTRIES = 20_000;
 const MAX_BYTES = 25 * 1024 * 1024;
+/**
+ * jpeg-js limits, so a hostile or huge JPEG fails fast instead of exhausting memory: 40 MP covers an
+ * 8K frame or several 4K monitors side by side; decoding that (component planes, the intermediate
+ * and the RGB output) stays under 512 MB.
+ */
+export const JPEG_MAX_MP = 40;
+export const JPEG_MAX_MEMORY_MB = 512;
+
+const PNG_MAGIC = Buffer.from('89504e470d0a1a0a', 'hex');
+const JPEG_MAGIC = Buffer.from('ffd8ff', 'hex');
+
+type Decoded = { width: number; height: number; data: Uint8Array; channels: 3 | 4 };
+
+/** Decodes by content, not by name: a tracker may well store a JPEG under a .png name. */
+async function decodeImage(buf: Buffer): Promise<Decoded> {
+  if (buf.subarray(0, 8).equals(PNG_MAGIC)) {
+    const { PNG } = await import('pngjs');
+    const png = PNG.sync.read(buf);
+    return { width: png.width, height: png.height, data: png.data, channels: 4 };
+  }
+  if (buf.subarray(0, 3).equals(JPEG_MAGIC)) {
+    const { decode } = await import('jpeg-js');
+    // Strict decoding: tolerant mode skips blocks it cannot place instead of failing, and a damaged
+    // file must come out unreadable rather than be judged on pixels that were never decoded.
+    const jpg = decode(buf, {
+      useTArray: true,
+      formatAsRGBA: false,
+      tolerantDecoding: false,
+      maxResolutionInMP: JPEG_MAX_MP,
+      maxMemoryUsageInMB: JPEG_MAX_MEMORY_MB,
+    });
+    return { width: jpg.width, height: jpg.height, data: jpg.data, channels: 3 };
+  }
+  throw new Error('neither a PNG nor a JPEG file');
+}
 
 /** Image files under the data folder, newest first; bounded so a huge folder cannot stall the run. */
 async function findImages(
@@ -219,8 +257,8 @@ async function analyseFile(f: { file: string; mtimeMs: number; size: number }): 
     meanLuma: null,
     verdict: 'not-analysed',
   };
-  // Only PNG is decoded (pngjs); JPEG would need another decoder, so it is listed, not judged.
-  if (!/\.png$/i.test(f.file) || f.size > MAX_BYTES) return base;
+  if (f.size > MAX_BYTES)
+    return { ...base, reason: `larger than ${MAX_BYTES / 1024 / 1024} MB, not decoded` };
   try {
     const fh = await open(f.file, 'r');
     let buf: Buffer;
@@ -229,12 +267,13 @@ async function analyseFile(f: { file: string; mtimeMs: number; size: number }): 
     } finally {
       await fh.close();
     }
-    const { PNG } = await import('pngjs');
-    const png = PNG.sync.read(buf);
-    const a = analysePixels(png.data, png.width, png.height);
-    return { ...base, width: png.width, height: png.height, ...a };
-  } catch {
-    return { ...base, verdict: 'unreadable' };
+    const img = await decodeImage(buf);
+    if (img.width * img.height * img.channels > img.data.length) throw new Error('truncated pixel data');
+    const a = analysePixels(img.data, img.width, img.height, img.channels);
+    return { ...base, width: img.width, height: img.height, ...a };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { ...base, verdict: 'unreadable', reason: msg.split('\n')[0]!.slice(0, 200) || 'cannot decode' };
   }
 }
 
@@ -311,7 +350,11 @@ export const screenCollector = defineCollector({
     source('file', target.dataDir);
     const images = await findImages(target.dataDir, signal);
     const analysed: ScreenshotInfo[] = [];
-    for (const f of images.slice(0, MAX_ANALYSED)) analysed.push(await analyseFile(f));
+    for (const f of images.slice(0, MAX_ANALYSED)) {
+      // Decoding is synchronous CPU work; stop between files once the deadline has passed.
+      if (signal.aborted) break;
+      analysed.push(await analyseFile(f));
+    }
     return {
       macPermission: mac,
       linuxSession: linux,

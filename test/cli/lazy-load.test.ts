@@ -14,6 +14,7 @@ const HEAVY = [
   'quickjs-wasi',
   'yauzl',
   'pngjs',
+  'jpeg-js',
   'playwright-core',
   'ps-list',
 ];

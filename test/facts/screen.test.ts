@@ -209,7 +209,7 @@ describe('screen collector', () => {
     expect(value.screenshots.analysed[0]!.modifiedAt).toBe('2026-11-18T09:10:00.000Z');
   });
 
-  it('a corrupt PNG is unreadable, a JPEG is listed but not judged', async () => {
+  it('a corrupt PNG and a 4-byte JPEG are unreadable, each with a reason', async () => {
     const data = tempDir('uwd-shots-');
     mkdirSync(path.join(data, 'shots'));
     writeFileSync(path.join(data, 'shots', 'broken.png'), Buffer.from('89504e470d0a1a0a0000', 'hex'));
@@ -217,6 +217,7 @@ describe('screen collector', () => {
     const { value } = await collect(screenCollector, createTestContext({ platform: 'win32' }), {
       dataDir: data,
     });
-    expect(value.screenshots.analysed.map((s) => s.verdict).sort()).toEqual(['not-analysed', 'unreadable']);
+    expect(value.screenshots.analysed.map((s) => s.verdict)).toEqual(['unreadable', 'unreadable']);
+    for (const s of value.screenshots.analysed) expect(s.reason).toMatch(/\w/);
   });
 });
