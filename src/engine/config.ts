@@ -36,6 +36,10 @@ export interface EngineSettings {
   uploadTimeoutMs: number;
   /** Server-side rule for a second computer logging while a cache waits. */
   deviceConflictRule: 'live-cursor' | 'off';
+  /** Wall clock ahead of the monotonic clock by more than this between two ticks: the machine slept. */
+  suspendThresholdMs: number;
+  /** Wall and monotonic clocks apart by more than this between two ticks: the wall clock was stepped. */
+  stepThresholdMs: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<EngineSettings> = Object.freeze({
@@ -54,6 +58,8 @@ export const DEFAULT_SETTINGS: Readonly<EngineSettings> = Object.freeze({
   uploadBackoffCapMs: 300_000,
   uploadTimeoutMs: 30_000,
   deviceConflictRule: 'live-cursor',
+  suspendThresholdMs: 60_000,
+  stepThresholdMs: 2_000,
 });
 
 export class ConfigError extends Error {
@@ -77,6 +83,9 @@ const SCHEMA: Record<keyof EngineSettings, { kind: Kind; min?: number }> = {
   uploadBackoffCapMs: { kind: 'int', min: 0 },
   uploadTimeoutMs: { kind: 'int', min: 1 },
   deviceConflictRule: { kind: ['live-cursor', 'off'] },
+  // Below a second, scheduling jitter between reading the two clocks would look like a step.
+  suspendThresholdMs: { kind: 'int', min: 1000 },
+  stepThresholdMs: { kind: 'int', min: 1000 },
 };
 
 /** Validate a (partial) settings object over the defaults. Unknown keys and wrong types are errors: fail closed. */

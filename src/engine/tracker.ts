@@ -1,7 +1,9 @@
 /**
  * The tracker: a session on one contract with a memo, per-minute synthetic input, one screenshot
  * at a random instant in each 10-minute slot, sealing each slot into the cache, and the stops the
- * real app makes (idle, cache full, contract no longer active, weekly limit). It drives the pure
+ * real app makes (idle, cache full, contract no longer active, weekly limit, sleep, a wall clock
+ * set back). Clock anomalies matter because a slept-through hour or a stepped clock must never be
+ * billed nor make the tracker log a slot twice. It drives the pure
  * rules with an injected clock, rng, input source and screenshot source; simulated time moves
  * only when `tick()` is called, so tests can run a day in milliseconds.
  */
@@ -11,6 +13,7 @@ import type { EngineSettings } from './config.js';
 import { syntheticPng } from './png.js';
 import type { MinuteCounts } from './protocol.js';
 import { addInput, emptyMinutes } from './rules/activity.js';
+import { classifyClock, type ClockReading, type ClockVerdict } from './rules/clock.js';
 import { contractStatusAt, type Contract } from './rules/contracts.js';
 import { decideDelete, type DeleteDecision } from './rules/delete.js';
 import { appVisibleLimit, remainingWeeklyMinutes } from './rules/limits.js';
@@ -61,14 +64,22 @@ export function syntheticScreenshots(opts: { black?: boolean } = {}): Screenshot
   };
 }
 
-export type StopReason = 'user' | 'idle' | RefusalReason | 'shutdown';
+export type StopReason = 'user' | 'idle' | RefusalReason | 'shutdown' | 'suspend' | 'clock';
 
 export type TrackerEvent =
   | { type: 'started'; at: number; contractId: string; memo: string }
   | { type: 'refused'; at: number; contractId: string; reason: RefusalReason; message: string }
   | { type: 'screenshot'; at: number; contractId: string; slot: number; sha256: string; bytes: number }
   | { type: 'sealed'; at: number; segment: Segment; pendingMinutes: number; capacityMinutes: number }
-  | { type: 'stopped'; at: number; contractId: string; reason: StopReason; message?: string };
+  | { type: 'stopped'; at: number; contractId: string; reason: StopReason; message?: string }
+  | {
+      type: 'clock';
+      at: number;
+      contractId: string;
+      kind: Exclude<ClockVerdict['kind'], 'normal'>;
+      wallDeltaMs: number;
+      monoDeltaMs: number;
+    };
 
 interface OpenSlot {
   slot: number;
@@ -89,6 +100,14 @@ interface Session {
   cursor: number;
   lastInputAt: number;
   open: OpenSlot | null;
+  /** The clocks at the previous tick: each tick is compared with it to spot a sleep or a step. */
+  last: ClockReading;
+  /**
+   * Wall and monotonic time when the session (or the slot after a forward step) began: minutes are
+   * never counted past `anchor.wall + (mono − anchor.mono)`, so wall jumps too small to flag
+   * cannot add up to time that did not elapse.
+   */
+  anchor: ClockReading;
 }
 
 export interface TrackerStatus {
@@ -172,8 +191,9 @@ export class Tracker {
 
   /** Turn the tracker on. Refusals (cache full, paused contract, …) are returned, never thrown. */
   async start(contractId: string, memo: string, activity: string | null = null): Promise<TrackDecision> {
-    const now = this.o.clock.now();
     if (this.session) await this.stop('user');
+    const now = this.o.clock.now();
+    const reading = { wall: now, mono: this.o.clock.mono() };
     const d = this.decide(contractId, memo, now, 0);
     if (!d.ok) {
       this.emit({ type: 'refused', at: now, contractId, reason: d.reason, message: d.message });
@@ -181,7 +201,17 @@ export class Tracker {
     }
     await this.o.store.recordSessionStart(contractId, memo, activity);
     const from = ceilTo(now, MINUTE_MS);
-    this.session = { contractId, memo, activity, startedAt: now, cursor: from, lastInputAt: now, open: null };
+    this.session = {
+      contractId,
+      memo,
+      activity,
+      startedAt: now,
+      cursor: from,
+      lastInputAt: now,
+      open: null,
+      last: reading,
+      anchor: reading,
+    };
     this.openSlot(from);
     this.lastStop = null;
     this.emit({ type: 'started', at: now, contractId, memo });
@@ -272,11 +302,74 @@ export class Tracker {
   }
 
   /**
-   * Process every whole minute up to the clock's now: count input, take the slot's screenshot when
-   * its instant comes, seal at slot ends, and stop when a rule says so.
+   * Process every whole minute up to the clock's now (no further than monotonic time vouches for):
+   * count input, take the slot's screenshot when its instant comes, seal at slot ends, and stop
+   * when a rule says so. A sleep or a wall-clock step since the previous tick is handled first.
    */
   async tick(): Promise<void> {
-    const now = this.o.clock.now();
+    const s = this.session;
+    if (!s) return;
+    const cur = { wall: this.o.clock.now(), mono: this.o.clock.mono() };
+    const v = classifyClock(s.last, cur, this.o.settings);
+    s.last = cur;
+    const vouched = (): number => s.anchor.wall + Math.max(0, cur.mono - s.anchor.mono);
+    if (v.kind === 'normal') {
+      await this.advanceTo(Math.min(cur.wall, vouched()));
+      return;
+    }
+    await this.o.store.recordClockEvent({
+      kind: v.kind,
+      contractId: s.contractId,
+      wallDeltaMs: v.wallDeltaMs,
+      monoDeltaMs: v.monoDeltaMs,
+    });
+    this.emit({
+      type: 'clock',
+      at: cur.wall,
+      contractId: s.contractId,
+      kind: v.kind,
+      wallDeltaMs: v.wallDeltaMs,
+      monoDeltaMs: v.monoDeltaMs,
+    });
+    // The time before the jump that really elapsed is counted in the old frame; the jump itself never is.
+    await this.advanceTo(Math.min(v.trustedWall, vouched()));
+    if (this.session !== s) return;
+    const secs = (ms: number): string => `${Math.round(Math.abs(ms) / 1000)} s`;
+    if (v.kind === 'suspend') {
+      // Like the real app: a computer that went to sleep stops tracking; nothing is credited for the sleep.
+      await this.endSession(
+        'suspend',
+        s.cursor,
+        `The computer slept for about ${secs(v.wallDeltaMs - v.monoDeltaMs)}; tracking stopped.`,
+      );
+      return;
+    }
+    if (v.kind === 'step-backward') {
+      // Going on would walk back into slots already sealed: one segment per slot, so stop instead.
+      await this.endSession(
+        'clock',
+        s.cursor,
+        `The computer's clock was set back by ${secs(v.wallDeltaMs - v.monoDeltaMs)}; tracking stopped.`,
+      );
+      return;
+    }
+    // Forward step: seal at the last good minute and go on from the next whole minute of the new
+    // time. Landing in the slot just sealed leaves it alone (skip) until the next slot.
+    const sealedAt = s.cursor;
+    await this.sealOpen(sealedAt);
+    const from = ceilTo(cur.wall, MINUTE_MS);
+    s.cursor = from;
+    s.lastInputAt += from - sealedAt;
+    s.anchor = cur;
+    const d = this.decide(s.contractId, s.memo, from, 0);
+    if (!d.ok) {
+      await this.endSession(d.reason, from, d.message);
+      return;
+    }
+    this.openSlot(from);
+  }
+
+  private async advanceTo(now: number): Promise<void> {
     while (this.session && this.session.cursor + MINUTE_MS <= now) {
       const s = this.session;
       const m = s.cursor;
@@ -287,6 +380,10 @@ export class Tracker {
         open.minutes = addInput(open.minutes, minuteOfSlot(m), inp);
         if (!open.shot && open.shotAt < m + MINUTE_MS)
           await this.takeShot(open, Math.max(open.shotAt, open.from));
+      } else {
+        // Idle stop guards against logging idle time; minutes in a slot already sealed are not
+        // logged, so they do not count towards it (after a clock set back these can be many slots).
+        s.lastInputAt = m + MINUTE_MS;
       }
       s.cursor = m + MINUTE_MS;
       const e = s.cursor;

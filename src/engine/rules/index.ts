@@ -1,5 +1,6 @@
 /** The pure rules core: no I/O, no real clock, no Math.random. */
 export * from './activity.js';
+export * from './clock.js';
 export * from './contracts.js';
 export * from './delete.js';
 export * from './limits.js';

@@ -15,7 +15,19 @@ export type JournalRecord =
   | { t: 'REMOTE_DELETE_ACK'; seq: number; at: number; key: string }
   | { t: 'SESSION_START'; seq: number; at: number; contractId: string; memo: string; activity: string | null }
   | { t: 'SESSION_STOP'; seq: number; at: number; contractId: string; reason: string }
+  | {
+      t: 'CLOCK_EVENT';
+      seq: number;
+      at: number;
+      kind: ClockEventKind;
+      contractId: string;
+      wallDeltaMs: number;
+      monoDeltaMs: number;
+    }
   | { t: 'REPAIR'; seq: number; at: number; file: string; offset: number; bytesDropped: number; why: string };
+
+/** A sleep or a wall-clock step seen while tracking (diagnostics: it changes no cached segment). */
+export type ClockEventKind = 'suspend' | 'step-forward' | 'step-backward';
 
 /** A record as the caller describes it; the store assigns seq and time. */
 export type RecordInput = JournalRecord extends infer R
@@ -110,6 +122,9 @@ export function applyRecord(state: CacheState, r: JournalRecord): void {
       return;
     case 'REPAIR':
       state.repairs += 1;
+      return;
+    // Journals written before CLOCK_EVENT existed simply have none; the state does not depend on it.
+    case 'CLOCK_EVENT':
       return;
   }
 }

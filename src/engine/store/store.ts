@@ -21,6 +21,7 @@ import {
   pendingOf,
   stateDigest,
   type CacheState,
+  type ClockEventKind,
   type JournalRecord,
   type RecordInput,
 } from './state.js';
@@ -671,6 +672,15 @@ export class JournalStore implements Store {
 
   async recordSessionStop(contractId: string, reason: string): Promise<void> {
     await this.append([{ t: 'SESSION_STOP', contractId, reason }]);
+  }
+
+  async recordClockEvent(e: {
+    kind: ClockEventKind;
+    contractId: string;
+    wallDeltaMs: number;
+    monoDeltaMs: number;
+  }): Promise<void> {
+    await this.append([{ t: 'CLOCK_EVENT', ...e }]);
   }
 
   // ------------------------------------------------------------------ uploader side
