@@ -99,7 +99,7 @@ export const clockSkew = defineCheck({
       return {
         status: 'skip',
         code: 'UWD-CLOCK-005',
-        summary: `Not checked: the service time could not be read (${c.serviceError ?? 'no time source'}), so the clock's offset is unknown.`,
+        summary: `Not checked: the service time could not be read, so the clock's offset is unknown: ${(c.serviceError ?? 'no time source').replace(/\.$/, '')}.`,
         details,
         evidence,
       };
