@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cacheFullness } from '../../src/checks/cache-fullness.js';
 import type { CacheFacts, CacheSegmentRef } from '../../src/facts/cache.js';
 import { tempDir } from '../helpers/cli.js';
+import { engineCacheFacts } from '../helpers/engine-facts.js';
 import { makeFacts, missing } from '../helpers/facts.js';
 
 // Facts are collected Wednesday 2026-11-18 10:00 UTC; that week locks Monday 2026-11-23 12:00 UTC.
@@ -17,20 +18,8 @@ function seg(slotStart: number, lockAt = LOCK_THIS_WEEK): CacheSegmentRef {
 }
 
 function cache(over: Partial<CacheFacts> = {}): CacheFacts {
-  return {
-    format: 'engine',
-    cacheDir: '/data/Upwork/Cache',
-    formatVersion: 'tracker-engine 1',
-    pendingSegments: 0,
-    pendingMinutes: 0,
-    capacityMinutes: 1440,
+  return engineCacheFacts({
     capacitySource: 'config',
-    oldestPending: null,
-    newestPending: null,
-    rejected: [],
-    quarantined: [],
-    tornTail: null,
-    damaged: [],
     status: {
       state: 'ONLINE',
       label: 'Online',
@@ -43,11 +32,9 @@ function cache(over: Partial<CacheFacts> = {}): CacheFacts {
     },
     probe: { url: 'https://127.0.0.1:1/v1/health', reachable: true },
     anotherDeviceLive: false,
-    engineNow: null,
     files: { journalFiles: 1, journalBytes: 100, blobFiles: 0, blobBytes: 0, totalBytes: 100 },
-    folders: [],
     ...over,
-  };
+  });
 }
 
 function pending(minutes: number, over: Partial<CacheFacts> = {}): CacheFacts {

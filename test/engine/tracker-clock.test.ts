@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testContract } from '../helpers/engine-facts.js';
 import {
   DEFAULT_SETTINGS,
   FakeClock,
@@ -28,20 +29,7 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const at = (h: number, m: number, s = 0): number => Date.UTC(2025, 0, 6, h, m, s);
 
-const contract: Contract = {
-  id: 'c-1',
-  title: 'API work',
-  client: 'Acme',
-  type: 'hourly',
-  status: 'active',
-  statusHistory: [],
-  startDate: Date.UTC(2024, 0, 1),
-  weeklyLimitHours: null,
-  limitHistory: [{ at: Date.UTC(2024, 0, 1), hours: null }],
-  manualTimeAllowed: true,
-  activityRequired: false,
-  activities: [],
-};
+const contract: Contract = testContract();
 
 const busy: InputSource = { minute: () => ({ keys: 10, clicks: 2, scrolls: 1 }) };
 

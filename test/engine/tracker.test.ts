@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testContract } from '../helpers/engine-facts.js';
 import {
   DEFAULT_SETTINGS,
   FakeClock,
@@ -21,23 +22,7 @@ import {
 const T0 = Date.UTC(2025, 0, 6, 9, 0, 0);
 const HOUR = 3_600_000;
 
-function contract(over: Partial<Contract> = {}): Contract {
-  return {
-    id: 'c-1',
-    title: 'API work',
-    client: 'Acme',
-    type: 'hourly',
-    status: 'active',
-    statusHistory: [],
-    startDate: Date.UTC(2024, 0, 1),
-    weeklyLimitHours: null,
-    limitHistory: [{ at: Date.UTC(2024, 0, 1), hours: null }],
-    manualTimeAllowed: true,
-    activityRequired: false,
-    activities: [],
-    ...over,
-  };
-}
+const contract = testContract;
 
 const busy: InputSource = { minute: () => ({ keys: 10, clicks: 2, scrolls: 1 }) };
 

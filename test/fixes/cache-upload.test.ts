@@ -12,32 +12,12 @@ import { UserError } from '../../src/core/errors.js';
 import type { CacheFacts } from '../../src/facts/cache.js';
 import { cacheUpload } from '../../src/fixes/cache-upload.js';
 import { OP_UPLOAD, createEngineOps } from '../../src/fixes/engine-ops.js';
+import { engineCacheFacts } from '../helpers/engine-facts.js';
 import { makeFacts } from '../helpers/facts.js';
 import { cachePrint, engineEnv, scenarioDir, scenarioServer, treePrint } from './engine-ops-helpers.js';
 
 function cache(over: Partial<CacheFacts> = {}): CacheFacts {
-  return {
-    format: 'engine',
-    cacheDir: '/data/Upwork/Cache',
-    formatVersion: 'tracker-engine 1',
-    pendingSegments: 18,
-    pendingMinutes: 180,
-    capacityMinutes: 1440,
-    capacitySource: 'default',
-    oldestPending: null,
-    newestPending: null,
-    rejected: [],
-    quarantined: [],
-    tornTail: null,
-    damaged: [],
-    status: null,
-    probe: null,
-    anotherDeviceLive: null,
-    engineNow: null,
-    files: { journalFiles: 1, journalBytes: 1, blobFiles: 0, blobBytes: 0, totalBytes: 1 },
-    folders: [],
-    ...over,
-  };
+  return engineCacheFacts({ pendingSegments: 18, pendingMinutes: 180, ...over });
 }
 
 const engineTarget = { kind: 'embedded' as const, dataDir: '/data', found: true, reason: 'test' };
