@@ -75,7 +75,7 @@ export async function runBundleCommand(
     facts: run.facts,
     report,
     reportText: renderText(report, { color: false, unicode: true, verbose: true }),
-    reportHtml: renderHtml(report),
+    reportHtml: renderHtml(report, run.facts),
     outDir,
     ticket,
     recipient,

@@ -167,6 +167,7 @@ export async function runCheckCommand(
     unicode: canShowUnicode(ctx),
     quiet: opts.quiet,
     verbose: opts.verbose,
+    facts: result.facts,
   });
   await emitReport(ctx, rendered, opts.output);
   return exitCode;
