@@ -15,7 +15,7 @@ import {
   serviceDecision,
   serviceTarget,
   SERVICE_STAGE_TIMEOUT_MS,
-} from '../network/service.js';
+} from './service.js';
 import type { CertSummary, InterceptionInfo } from '../network/types.js';
 import { SCHANNEL_PROTOCOLS, windowsSection } from './windows.js';
 
