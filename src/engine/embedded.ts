@@ -16,8 +16,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import type { TargetInfo } from '../core/facts.js';
-import { addTargetPreparer } from '../targets/prepare.js';
-import type { PreparedTarget } from '../targets/prepare.js';
+import type { PreparedTarget } from '../core/collector.js';
 import { enginePaths } from './config.js';
 import { startHelper } from './helper/index.js';
 import type { HelperHandle } from './helper/index.js';
@@ -162,13 +161,4 @@ export async function prepareEngineTarget(
     options: { serviceUrl: session.serviceUrl, extraCaPem: session.caPem },
     dispose: () => session.close(),
   };
-}
-
-let registered = false;
-
-/** Register the engine preparer once (run-check loads this module only for engine targets). */
-export function registerEnginePreparer(): void {
-  if (registered) return;
-  registered = true;
-  addTargetPreparer(prepareEngineTarget);
 }
