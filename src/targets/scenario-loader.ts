@@ -7,7 +7,6 @@ import type { Context } from '../core/context.js';
 import { UserError } from '../core/errors.js';
 import type { TargetInfo } from '../core/facts.js';
 import { doctorHome } from './paths.js';
-import { setScenarioLoader } from './resolve.js';
 
 export async function loadScenarioTarget(name: string, ctx: Context): Promise<TargetInfo> {
   const { ScenarioError, buildScenario, listScenarios, loadScenario, newScenarioDir, pruneScenarioDirs } =
@@ -35,8 +34,4 @@ export async function loadScenarioTarget(name: string, ctx: Context): Promise<Ta
     installDirs: [],
     reason: `scenario "${name}": ${spec.summary}`,
   };
-}
-
-export function registerScenarioLoader(): void {
-  setScenarioLoader(loadScenarioTarget);
 }

@@ -10,9 +10,8 @@ import type { Context } from '../../core/context.js';
 import type { Facts, TargetInfo } from '../../core/facts.js';
 import { commandName, isTrackerName } from '../../facts/processes.js';
 import type { ManifestEntry } from './manifest.js';
-import type { LogCandidate } from './plan.js';
 import { CACHE_DIR, LOG_ROOTS, isScreenshot, skipReasonFor, walkFiles } from './sources.js';
-import type { FoundFile } from './sources.js';
+import type { FoundFile, LogCandidate } from './sources.js';
 import type { ProcessEntry } from './system.js';
 import { collectProcesses, collectSystem } from './system.js';
 

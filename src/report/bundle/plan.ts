@@ -7,21 +7,17 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Context } from '../../core/context.js';
+import { classifyLogFile, logFileNewestMs } from '../../facts/logs.js';
 import { Redactor, toBinary } from '../redact/redactor.js';
 import type { Gathered } from './gather.js';
 import type { EntryCategory, ManifestEntry, SkipReason } from './manifest.js';
-import type { FoundFile } from './sources.js';
+import type { FoundFile, LogCandidate } from './sources.js';
+
+export type { LogCandidate } from './sources.js';
 
 export const SAMPLE_BYTES = 64 * 1024;
 /** Spend at most this share of what the estimate allows, to absorb estimation error. */
 const MARGIN = 0.85;
-
-export interface LogCandidate extends FoundFile {
-  /** Name inside the archive. */
-  name: string;
-  /** Where it came from, for the manifest (`<data>/Upwork/Logs/x.log`). */
-  source: string;
-}
 
 export interface PlannedLog extends LogCandidate {
   /** First byte to read (0 = whole file). */
@@ -51,6 +47,11 @@ export async function estimateRatio(file: string, size: number): Promise<number>
   }
 }
 
+/** The newest moment a log can hold: the day in its name (`upwork..YYYYMMDD.log`) where it has one. */
+function newestMs(f: LogCandidate): number {
+  return logFileNewestMs({ date: classifyLogFile(path.basename(f.rel))?.date ?? null, mtimeMs: f.mtimeMs });
+}
+
 export async function planLogs(
   candidates: readonly LogCandidate[],
   opts: { budget: number; now: number; sinceMs?: number },
@@ -59,9 +60,9 @@ export async function planLogs(
   const take: PlannedLog[] = [];
   const skip: PlanResult['skip'] = [];
   let remaining = opts.budget;
-  const sorted = [...candidates].sort((a, b) => b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name));
+  const sorted = [...candidates].sort((a, b) => newestMs(b) - newestMs(a) || a.name.localeCompare(b.name));
   for (const f of sorted) {
-    if (opts.sinceMs !== undefined && f.mtimeMs < opts.now - opts.sinceMs) {
+    if (opts.sinceMs !== undefined && newestMs(f) < opts.now - opts.sinceMs) {
       skip.push({ ...f, reason: 'older-than-since' });
       continue;
     }

@@ -1,16 +1,17 @@
 /**
  * The service endpoint as the collectors see it: which URL (the engine's reference server, or the
  * real service), which proxy, and one memoised probe per run, so a dead network costs one timeout
- * for the whole run, not one per check.
+ * for the whole run, not one per check. It lives with the collectors (not in network/) because it
+ * reads the proxy facts: network/ sits below facts/ and never imports it.
  */
 import type { CollectorInput } from '../core/collector.js';
 import type { Context } from '../core/context.js';
-import { readProxyFacts } from '../facts/proxy.js';
-import { DEFAULT_SERVICE_URL, endpointFromUrl } from './endpoints.js';
-import { memoised } from './memo.js';
-import { probeEndpoint } from './probe.js';
-import { decideProxy, envProxy } from './proxy.js';
-import type { Endpoint, EndpointResult, ProxyDecision } from './types.js';
+import { DEFAULT_SERVICE_URL, endpointFromUrl } from '../network/endpoints.js';
+import { memoised } from '../network/memo.js';
+import { probeEndpoint } from '../network/probe.js';
+import { decideProxy, envProxy } from '../network/proxy.js';
+import type { Endpoint, EndpointResult, ProxyDecision } from '../network/types.js';
+import { readProxyFacts } from './proxy.js';
 
 export const SERVICE_STAGE_TIMEOUT_MS = 4_000;
 
