@@ -17,6 +17,7 @@ import path from 'node:path';
 import { NotCollectedError, defineCollector } from '../core/collector.js';
 import type { CollectorInput } from '../core/collector.js';
 import { inspectCache, type InspectResult } from '../engine/store/store.js';
+import { isChromiumCachePath } from '../core/chromium.js';
 import type { StoredSegment } from '../engine/store/types.js';
 import { scanFrames } from '../engine/store/frame.js';
 import { pendingOf } from '../engine/store/state.js';
@@ -275,12 +276,10 @@ async function collectUnknown(input: CollectorInput): Promise<CacheFacts> {
         continue;
       }
       if (!st.isDirectory()) continue;
-      if (
-        /cache|offline|tracker|screensnaps?/i.test(n) &&
-        !/^(gpucache|code cache|shadercache|dawncache|grshadercache)$/i.test(n)
-      ) {
-        candidates.push(p);
-      } else await look(p, depth + 1);
+      // Chromium's caches (UserData/**/Cache, Code Cache, GPUCache) are never the offline cache.
+      if (isChromiumCachePath(path.relative(target.dataDir, p))) continue;
+      if (/cache|offline|tracker|screensnaps?/i.test(n)) candidates.push(p);
+      else await look(p, depth + 1);
     }
   };
   await look(target.dataDir, 0);

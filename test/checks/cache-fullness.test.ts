@@ -408,6 +408,15 @@ describe('cache collector', () => {
     writeFileSync(path.join(dir, 'Upwork', 'Offline', 'a.bin'), Buffer.alloc(1000));
     writeFileSync(path.join(dir, 'Upwork', 'Offline', 'b.bin'), Buffer.alloc(24));
     writeFileSync(path.join(dir, 'Upwork', 'GPUCache', 'x'), Buffer.alloc(5));
+    // Electron's working folder: Chromium's caches, never the offline cache.
+    for (const c of [
+      ['Cache', 'Cache_Data'],
+      ['Code Cache', 'js'],
+      ['Default', 'Cache'],
+    ]) {
+      mkdirSync(path.join(dir, 'Upwork', 'UserData', ...c), { recursive: true });
+      writeFileSync(path.join(dir, 'Upwork', 'UserData', ...c, 'f_000001'), Buffer.alloc(7));
+    }
     const { value } = await collect(dir);
     expect(value.format).toBe('unknown');
     expect(value.folders).toEqual([

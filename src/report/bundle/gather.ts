@@ -10,7 +10,8 @@ import type { Context } from '../../core/context.js';
 import type { Facts, TargetInfo } from '../../core/facts.js';
 import { commandName, isTrackerName } from '../../facts/processes.js';
 import type { ManifestEntry } from './manifest.js';
-import { CACHE_DIR, LOG_ROOTS, isScreenshot, skipReasonFor, walkFiles } from './sources.js';
+import { isChromiumCachePath } from '../../core/chromium.js';
+import { CACHE_DIR, LOG_ROOTS, MAC_EXTRA_ROOTS, isScreenshot, skipReasonFor, walkFiles } from './sources.js';
 import type { FoundFile, LogCandidate } from './sources.js';
 import type { ProcessEntry } from './system.js';
 import { collectProcesses, collectSystem } from './system.js';
@@ -57,7 +58,9 @@ async function cacheMetadata(
   platform: NodeJS.Platform,
 ): Promise<Gathered['cache']> {
   const dir = (platform === 'win32' ? path.win32 : path).join(dataDir, ...CACHE_DIR);
-  const { files, skipped } = await walkFiles(dir, { maxFiles: 20_000 });
+  const walked = await walkFiles(dir, { maxFiles: 20_000 });
+  const { skipped } = walked;
+  const files = walked.files.filter((f) => !isChromiumCachePath(f.rel));
   const out: CacheFileMeta[] = [];
   for (const f of files) {
     const meta: CacheFileMeta = {
@@ -88,14 +91,31 @@ async function cacheMetadata(
   };
 }
 
-async function findLogs(dataDir: string): Promise<Gathered['logs']> {
+async function findLogs(
+  dataDir: string,
+  platform: NodeJS.Platform,
+  homedir: string,
+): Promise<Gathered['logs']> {
   const candidates: LogCandidate[] = [];
   const skipped: ManifestEntry[] = [];
-  for (const root of LOG_ROOTS) {
-    const { files, skipped: sk } = await walkFiles(path.join(dataDir, ...root.dir));
-    const src = `<data>/${root.dir.join('/')}`;
+  const roots = [
+    ...LOG_ROOTS.map((r) => ({
+      ...r,
+      base: dataDir,
+      src: `<data>/${r.dir.join('/')}`,
+      match: undefined as RegExp | undefined,
+    })),
+    ...(platform === 'darwin'
+      ? MAC_EXTRA_ROOTS.map((r) => ({ ...r, base: homedir, src: `~/${r.dir.join('/')}` }))
+      : []),
+  ];
+  for (const root of roots) {
+    const { files, skipped: sk } = await walkFiles(path.join(root.base, ...root.dir));
+    const src = root.src;
+    // Chromium's caches are never copied, whatever folder they turn up in.
     for (const f of files)
-      candidates.push({ ...f, name: `${root.label}/${f.rel}`, source: `${src}/${f.rel}` });
+      if (!isChromiumCachePath(f.rel) && (!root.match || root.match.test(f.rel.split('/')[0]!)))
+        candidates.push({ ...f, name: `${root.label}/${f.rel}`, source: `${src}/${f.rel}` });
     for (const s of sk)
       skipped.push({
         category: 'logs',
@@ -134,7 +154,7 @@ export async function gather(input: GatherInput): Promise<Gathered> {
     input.system !== undefined ? Promise.resolve(input.system) : collectSystem(ctx),
     input.processes !== undefined ? Promise.resolve(input.processes) : collectProcesses(),
     cacheMetadata(facts, target.dataDir, ctx.platform),
-    findLogs(target.dataDir),
+    findLogs(target.dataDir, ctx.platform, ctx.homedir),
   ]);
   return { system, processes: trimProcesses(processes), cache, logs };
 }

@@ -112,5 +112,15 @@ export const LOG_ROOTS: readonly { dir: string[]; label: string }[] = [
 
 export const CACHE_DIR = ['Upwork', 'Cache'];
 
+/**
+ * macOS folders outside the data folder that hold the app's logs and crash reports, relative to
+ * the home folder (research/real-app-facts.md): `~/Library/Logs/Upwork` and the CrashReporter's
+ * `Upwork_*` files. `match` keeps only the matching top-level names of the folder.
+ */
+export const MAC_EXTRA_ROOTS: readonly { dir: string[]; label: string; match?: RegExp }[] = [
+  { dir: ['Library', 'Logs', 'Upwork'], label: 'logs/mac-logs' },
+  { dir: ['Library', 'Application Support', 'CrashReporter'], label: 'logs/mac-crashes', match: /^Upwork_/ },
+];
+
 const IMAGE_RE = /\.(?:png|jpe?g|webp|bmp|gif)$/i;
 export const isScreenshot = (rel: string) => IMAGE_RE.test(rel);
