@@ -6,6 +6,7 @@ import { contractsCollector } from './contracts.js';
 import { dataDirCollector } from './data-dir.js';
 import { diskCollector } from './disk.js';
 import { installsCollector } from './installs.js';
+import { logEvidenceCollector } from './log-evidence.js';
 import { processesCollector } from './processes.js';
 import { proxyCollector } from './proxy.js';
 import { screenCollector } from './screen.js';
@@ -20,6 +21,7 @@ export const collectors: readonly Collector[] = [
   dataDirCollector,
   diskCollector,
   installsCollector,
+  logEvidenceCollector,
   processesCollector,
   proxyCollector,
   screenCollector,

@@ -1,0 +1,199 @@
+/**
+ * What the tracker's own logs show, for checks that cannot read the installed app's private state:
+ * upload attempts and their outcome, the last successful upload, screenshot captures (`Electron
+ * Screensnap succeeded.` and failures), activity records whose keyboard and mouse counts are all
+ * zero (an activity-detection fault, typical on Wayland), idle-monitor errors (`DBUS IdleTime …
+ * not activatable`) and update-check failures. Read with the one log reader (logs.ts), newest
+ * daily files first, within a byte budget. Every item keeps the line it came from (home folder and
+ * e-mail addresses masked), its time and its file.
+ *
+ * Which words mean what on the real app is partly verified (research/real-app-facts.md: the
+ * Screensnap line, TRACKER_UPLOAD_STARTED, TRACKER_SAVE_USER_ACTIVITY, the DBUS line); the success
+ * and failure wording of uploads and update checks, and the names of the activity counters, are
+ * not verified: they are matched loosely (see the patterns below).
+ */
+import path from 'node:path';
+import { defineCollector } from '../core/collector.js';
+import { logsDir } from '../targets/paths.js';
+import { listLogFiles, readLogFile, type LogEvent } from './logs.js';
+
+export interface LogQuote {
+  /** As written in the log (local time). */
+  time: string;
+  /** ISO 8601 UTC, when the time could be read. */
+  at: string | null;
+  file: string;
+  /** The line (home folder and e-mail addresses masked), with its payload type when it has one. */
+  line: string;
+}
+
+export interface LogCount {
+  count: number;
+  last: LogQuote | null;
+}
+
+export interface LogEvidenceFacts {
+  logsDir: string;
+  filesRead: string[];
+  /** Oldest and newest event times read (ISO). */
+  from: string | null;
+  to: string | null;
+  uploadAttempts: LogCount;
+  uploadFailures: LogCount;
+  uploadSuccesses: LogCount;
+  screenshotsOk: LogCount;
+  screenshotsFailed: LogCount;
+  zeroActivity: LogCount;
+  /** Activity records seen at all (to say "3 of 12 were zero"). */
+  activityRecords: number;
+  idleErrors: LogCount;
+  updateFailures: LogCount;
+}
+
+declare module '../core/facts.js' {
+  interface FactMap {
+    logEvidence: LogEvidenceFacts;
+  }
+}
+
+/** Bytes read at most (newest files first): enough for days of normal logging. */
+export const LOG_EVIDENCE_BUDGET = 32 * 1024 * 1024;
+
+type Kind = Exclude<keyof LogEvidenceFacts, 'logsDir' | 'filesRead' | 'from' | 'to' | 'activityRecords'>;
+
+const isUpload = (e: LogEvent) =>
+  e.payload?.type === 'TRACKER_UPLOAD_STARTED' || /\bupload/i.test(`${e.category} ${e.message}`);
+const FAILED = /\bfail(ed|ure)?\b|\berror\b|ECONN|ETIMEDOUT|ENOTFOUND|\bHTTP [45]\d\d\b/i;
+
+/** The kinds one event counts as (an event may be both an attempt and its outcome). */
+export function classifyEvent(e: LogEvent): Kind[] {
+  const text = `${e.category} ${e.message}`;
+  const kinds: Kind[] = [];
+  if (/screensnap/i.test(text))
+    kinds.push(/succeeded/i.test(e.message) && e.level !== 'error' ? 'screenshotsOk' : 'screenshotsFailed');
+  if (/DBUS IdleTime.*not activatable/i.test(e.message)) kinds.push('idleErrors');
+  if (
+    /\bupdat(e|es|er|ing)\b|versions-\w+\.json/i.test(text) &&
+    (e.level === 'error' || FAILED.test(e.message))
+  )
+    kinds.push('updateFailures');
+  if (e.payload?.type === 'TRACKER_SAVE_USER_ACTIVITY' && allZeroCounts(e.payload.json))
+    kinds.push('zeroActivity');
+  if (isUpload(e) && !kinds.includes('updateFailures')) {
+    if (e.payload?.type === 'TRACKER_UPLOAD_STARTED' || /\b(POST|start(ed|ing)?|attempt)\b/i.test(e.message))
+      kinds.push('uploadAttempts');
+    if (e.level === 'error' || e.level === 'fatal' || FAILED.test(e.message)) kinds.push('uploadFailures');
+    else if (/\b(done|succeeded|success|uploaded|accepted)\b|\bHTTP 2\d\d\b/i.test(e.message))
+      kinds.push('uploadSuccesses');
+  }
+  return kinds;
+}
+
+/**
+ * An activity record whose keyboard/mouse counters are all zero. The real app's field names are
+ * not verified: every numeric field whose name says key, mouse, click, stroke or activ counts;
+ * a record with no such field is not judged.
+ */
+export function allZeroCounts(json: unknown): boolean {
+  if (!json || typeof json !== 'object') return false;
+  const counters: number[] = [];
+  const visit = (o: Record<string, unknown>, depth: number) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v === 'number' && /key|mouse|click|stroke|activ/i.test(k)) counters.push(v);
+      else if (v && typeof v === 'object' && depth < 3) visit(v as Record<string, unknown>, depth + 1);
+    }
+  };
+  visit(json as Record<string, unknown>, 0);
+  return counters.length > 0 && counters.every((n) => n === 0);
+}
+
+function mask(line: string, home: string): string {
+  let s = line.length > 300 ? `${line.slice(0, 300)}…` : line;
+  if (home.length > 1) s = s.split(home).join('~');
+  return s.replace(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g, '<email>');
+}
+
+function quote(e: LogEvent, file: string, home: string): LogQuote {
+  const head = `[${e.time}] [${e.level.toUpperCase()}] ${e.category} - ${e.message}`;
+  return {
+    time: e.time,
+    at: e.at === null ? null : new Date(e.at).toISOString(),
+    file: path.basename(file),
+    line: mask(e.payload?.type ? `${head} (payload ${e.payload.type})` : head, home),
+  };
+}
+
+function emptyFacts(dir: string): LogEvidenceFacts {
+  const c = (): LogCount => ({ count: 0, last: null });
+  return {
+    logsDir: dir,
+    filesRead: [],
+    from: null,
+    to: null,
+    uploadAttempts: c(),
+    uploadFailures: c(),
+    uploadSuccesses: c(),
+    screenshotsOk: c(),
+    screenshotsFailed: c(),
+    zeroActivity: c(),
+    activityRecords: 0,
+    idleErrors: c(),
+    updateFailures: c(),
+  };
+}
+
+/** Count one event into the facts; `last` keeps the newest (by time, else by reading order). */
+function record(out: LogEvidenceFacts, e: LogEvent, file: string, home: string): void {
+  if (e.payload?.type === 'TRACKER_SAVE_USER_ACTIVITY') out.activityRecords++;
+  for (const k of classifyEvent(e)) {
+    const slot = out[k];
+    slot.count++;
+    if (
+      !slot.last ||
+      (e.at !== null && (slot.last.at === null || new Date(e.at).toISOString() >= slot.last.at))
+    )
+      slot.last = quote(e, file, home);
+  }
+  if (e.at !== null) {
+    const iso = new Date(e.at).toISOString();
+    if (!out.from || iso < out.from) out.from = iso;
+    if (!out.to || iso > out.to) out.to = iso;
+  }
+}
+
+/** Read a logs folder into evidence (exported for tests and `inspect`). */
+export async function readLogEvidence(
+  dir: string,
+  home: string,
+  budget = LOG_EVIDENCE_BUDGET,
+): Promise<LogEvidenceFacts> {
+  const out = emptyFacts(dir);
+  const { files } = await listLogFiles(dir);
+  let left = budget;
+  for (const f of files) {
+    if (left <= 0) break;
+    // Past the budget, a large file is read from where its last `left` bytes start.
+    const start = Math.max(0, f.size - left);
+    left -= f.size - start;
+    out.filesRead.push(f.name);
+    try {
+      for await (const e of readLogFile(f.path, { start }))
+        if (e.kind === 'event') record(out, e, f.path, home);
+    } catch {
+      // A file that vanished or cannot be read adds nothing; the others still count.
+    }
+  }
+  return out;
+}
+
+export const logEvidenceCollector = defineCollector({
+  key: 'logEvidence',
+  title: "what the tracker's logs show",
+  timeoutMs: 20_000,
+  async collect({ ctx, target, source, waitingOn }) {
+    const dir = logsDir(target.dataDir, ctx.platform);
+    source('file', path.join(dir, 'upwork..YYYYMMDD.log (and the other daily logs)'));
+    waitingOn(`reading ${dir}`);
+    return readLogEvidence(dir, ctx.homedir);
+  },
+});
