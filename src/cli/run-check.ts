@@ -139,7 +139,8 @@ export async function runCheckCommand(
     unicode: canShowUnicode(ctx),
     quiet: opts.quiet,
     verbose: opts.verbose,
+    facts: result.facts,
   });
-  await emitReport(ctx, rendered, opts.output);
+  await emitReport(ctx, rendered, opts.output, opts.open ? { format, name: 'report' } : undefined);
   return exitCode;
 }

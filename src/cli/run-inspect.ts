@@ -5,11 +5,14 @@ import { ExitCode } from '../core/exit-codes.js';
 import type { InspectResult } from '../report/inspect/inspect.js';
 import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
+import { emitReport } from './output.js';
 import type { OutputFlags } from './options.js';
 
 export interface InspectOptions extends OutputFlags {
   key?: string;
   json?: boolean;
+  format?: 'text' | 'json' | 'html';
+  output?: string;
   hours: number;
 }
 
@@ -24,11 +27,14 @@ export async function runInspectCommand(
   const { inspectBundle } = await import('../report/inspect/inspect.js');
   // Re-running checks must not print progress into the agent's summary.
   const result = await inspectBundle(bundle, { key: opts.key, hours: opts.hours, ctx });
-  if (opts.json) ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);
-  else {
-    const { renderInspect } = await import('../report/inspect/render-text.js');
-    ctx.stdout(renderInspect(result, opts.hours));
-  }
+  const format = opts.json ? 'json' : (opts.format ?? 'text');
+  const rendered =
+    format === 'json'
+      ? `${JSON.stringify(result, null, 2)}\n`
+      : format === 'html'
+        ? (await import('../report/html/inspect.js')).renderInspectHtml(result, opts.hours)
+        : (await import('../report/inspect/render-text.js')).renderInspect(result, opts.hours);
+  await emitReport(ctx, rendered, opts.output, opts.open ? { format, name: 'inspect' } : undefined);
   return inspectExitCode(result);
 }
 

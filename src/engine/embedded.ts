@@ -26,6 +26,7 @@ import { SCENARIO_MARKER, buildScenario, loadScenario } from './scenarios.js';
 import type { ScenarioMarker } from './scenarios.js';
 import { startServer } from './server/index.js';
 import type { RunningServer } from './server/index.js';
+import { isPidAlive } from '../core/pid.js';
 
 /** Whether a folder already holds an engine (its cache has been created). */
 export function isEngineFolder(dataDir: string): boolean {
@@ -64,21 +65,12 @@ export function serverAnswers(url: string, caPem: string, timeoutMs = 1500): Pro
   });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The running server of a folder, if server.json points at one that is alive and answering. */
 export async function liveServer(
   dataDir: string,
 ): Promise<{ info: ServerInfoFile; caPem: string } | undefined> {
   const info = await readJsonIf<ServerInfoFile>(enginePaths(dataDir).serverFile);
-  if (!info || typeof info.url !== 'string' || typeof info.pid !== 'number' || !pidAlive(info.pid))
+  if (!info || typeof info.url !== 'string' || typeof info.pid !== 'number' || !isPidAlive(info.pid))
     return undefined;
   const caPem = await readFile(info.caPem, 'utf8').catch(() => undefined);
   if (!caPem) return undefined;

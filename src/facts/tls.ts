@@ -54,6 +54,8 @@ export interface TlsFacts {
   serverProtocol?: string;
   errorCode?: string;
   windows?: WindowsTlsSettings;
+  /** Each stage of the probe (for the report's waterfall): how long it took and how it ended. */
+  stages?: { stage: string; status: string; durationMs: number; summary: string; code?: string }[];
 }
 
 declare module '../core/facts.js' {
@@ -194,6 +196,10 @@ export const tlsCollector = defineCollector({
       port: probe.port,
       reached,
       message: probe.message,
+      stages: probe.stages.map((st) => ({
+        ...{ stage: st.stage, status: st.status, durationMs: st.durationMs, summary: st.summary },
+        ...(st.error ? { code: st.error.code } : {}),
+      })),
       ...(probe.failedStage ? { failedStage: probe.failedStage } : {}),
       ...(windows ? { windows } : {}),
     };
