@@ -5,8 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { CancelledError, UserError } from './errors.js';
-import { ExitCode } from './exit-codes.js';
+import { createPrompts, type Prompts } from './prompts.js';
+
+export type { Prompts } from './prompts.js';
 
 export interface ExecResult {
   stdout: string;
@@ -39,11 +40,6 @@ export interface Logger {
   debug(msg: string): void;
   /** Progress lines (stderr, info level). */
   progress(msg: string): void;
-}
-
-export interface Prompts {
-  /** Ask yes/no. Without a TTY (or in CI) it never asks: it throws a UserError naming `flagHint`. */
-  confirm(message: string, opts?: { initial?: boolean; flagHint?: string }): Promise<boolean>;
 }
 
 export interface Context {
@@ -133,33 +129,6 @@ export function wantColor(env: Record<string, string | undefined>, isTTY: boolea
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return isTTY && env.TERM !== 'dumb';
-}
-
-function createPrompts(isInteractive: boolean): Prompts {
-  return {
-    async confirm(message, opts) {
-      if (!isInteractive) {
-        throw new UserError(
-          `Not asking "${message}" without a terminal${opts?.flagHint ? `: pass ${opts.flagHint} to agree` : ''}.`,
-          ExitCode.Failed,
-        );
-      }
-      const { default: enquirer } = await import('enquirer');
-      try {
-        const answer = (await enquirer.prompt({
-          type: 'confirm',
-          name: 'ok',
-          message,
-          initial: opts?.initial ?? false,
-        })) as { ok: boolean };
-        return answer.ok;
-      } catch (e) {
-        // enquirer rejects with '' (or an Error) when the user presses Ctrl-C.
-        if (e === '' || e === undefined) throw new CancelledError();
-        throw e;
-      }
-    },
-  };
 }
 
 export function createContext(options: ContextOptions = {}): Context {
