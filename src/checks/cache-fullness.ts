@@ -15,6 +15,7 @@ import { defineCheck, missingFacts } from '../core/check.js';
 import { factValue } from '../core/facts.js';
 import type { CheckOutcome } from '../core/finding.js';
 import type { CacheFacts, CacheSegmentRef } from '../facts/cache.js';
+import { withLogEvidence } from './_cache-log-evidence.js';
 
 export const WARN_PERCENT = 75;
 /** Fail when the oldest cached segment's week locks within this long. */
@@ -331,15 +332,16 @@ export const cacheFullness = defineCheck({
   title: 'Offline time cache',
   category: 'tracker',
   platforms: ['win32', 'darwin', 'linux'],
-  needs: ['cache'],
+  needs: ['cache', 'logEvidence'],
   docs: DOCS,
   codePrefix: 'UWD-CACHE',
   run(facts) {
-    const missing = missingFacts(this, facts);
+    // logEvidence is optional: only the installed app's unknown cache format uses it.
+    const missing = missingFacts(this, facts, ['cache']);
     if (missing) return missing;
     const ctx = contextOf(factValue(facts, 'cache')!, facts.collectedAt);
     const evidence = evidenceOf(ctx);
-    if (ctx.c.format === 'unknown') return unknownFormat(ctx.c, evidence);
+    if (ctx.c.format === 'unknown') return withLogEvidence(unknownFormat(ctx.c, evidence), facts);
     const problems = PROBLEMS.map((p) => p(ctx)).filter((p): p is Problem => p !== undefined);
     const base = baseDetails(ctx);
     if (problems.length === 0) {

@@ -18,14 +18,15 @@ const DOCS = 'docs/checks/tracker-logs.md';
 /** No successful upload for this long, while attempts fail, is a problem. */
 export const UPLOAD_GAP_HOURS = 1;
 
-const said = (q: LogQuote) => `From the logs (${q.file}, ${q.time}): ${q.line}`;
+/** How a quoted log line reads in a finding. */
+export const logQuoteLine = (q: LogQuote) => `From the logs (${q.file}, ${q.time}): ${q.line}`;
 const newer = (a: LogQuote | null, b: LogQuote | null) => Boolean(a?.at && (!b?.at || a.at > b.at));
 
 function hoursSince(at: string | null | undefined, now: string): number | null {
   return at ? (Date.parse(now) - Date.parse(at)) / 3_600_000 : null;
 }
 
-interface Problem {
+export interface Problem {
   status: 'fail' | 'warn';
   code: string;
   summary: string;
@@ -33,7 +34,7 @@ interface Problem {
   fix: string;
 }
 
-function uploadProblem(l: LogEvidenceFacts, now: string): Problem | undefined {
+export function uploadProblem(l: LogEvidenceFacts, now: string): Problem | undefined {
   const fail = l.uploadFailures.last;
   if (!fail || !newer(fail, l.uploadSuccesses.last)) return undefined;
   const gap = hoursSince(l.uploadSuccesses.last?.at, now);
@@ -118,7 +119,7 @@ function judge(facts: Facts, l: LogEvidenceFacts): CheckOutcome {
       code: worst.code,
       summary: worst.summary,
       details: [
-        ...found.map((p) => said(p.quote)),
+        ...found.map((p) => logQuoteLine(p.quote)),
         ...found.filter((p) => p !== worst).map((p) => p.summary),
         ...summaryLines(l),
       ],
@@ -132,7 +133,7 @@ function judge(facts: Facts, l: LogEvidenceFacts): CheckOutcome {
     summary: last
       ? `The tracker's logs show nothing wrong: the last upload succeeded at ${last.time}.`
       : "The tracker's logs show no failed upload, screenshot or activity record.",
-    details: [...(last ? [said(last)] : []), ...summaryLines(l)],
+    details: [...(last ? [logQuoteLine(last)] : []), ...summaryLines(l)],
     evidence,
   };
 }

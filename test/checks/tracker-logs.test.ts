@@ -109,3 +109,37 @@ describe('log event classification', () => {
     expect(allZeroCounts('x')).toBe(false);
   });
 });
+
+describe('cache-fullness on the installed app, from the logs', () => {
+  it('unknown cache format + failing uploads: a warning quoted from the logs; no logs: the skip', async () => {
+    const { cacheFullness } = await import('../../src/checks/cache-fullness.js');
+    const cache = {
+      format: 'unknown',
+      cacheDir: '/d',
+      formatVersion: null,
+      note: 'private format',
+      pendingSegments: null,
+      pendingMinutes: null,
+      capacityMinutes: null,
+      capacitySource: null,
+      oldestPending: null,
+      newestPending: null,
+      rejected: [],
+      quarantined: [],
+      tornTail: null,
+      damaged: [],
+      status: null,
+      probe: null,
+      anotherDeviceLive: null,
+      engineNow: null,
+      files: { journalFiles: 0, journalBytes: 0, blobFiles: 0, blobBytes: 0, totalBytes: 0 },
+      folders: [],
+    } as never;
+    const logEvidence = await readLogEvidence(logs('linux', '.Upwork'), '/nowhere');
+    const f = await cacheFullness.run(makeFacts({ cache, logEvidence }, { collectedAt: NOW }));
+    expect([f.status, f.code]).toEqual(['warn', 'UWD-CACHE-011']);
+    expect(f.details![0]).toMatch(/^From the logs \(upwork\.\.20261130\.log, 2026-11-30T09:10:31\.604\)/);
+    const alone = await cacheFullness.run(makeFacts({ cache }, { collectedAt: NOW }));
+    expect([alone.status, alone.code]).toEqual(['skip', 'UWD-CACHE-010']);
+  });
+});
