@@ -120,7 +120,8 @@ async function damage(cacheDir: string, o: Op): Promise<void> {
   }
   if (size === 0) return;
   const buf = await readFile(file);
-  buf[Math.min(at, size - 1)]! ^= 1 << (o.at.toString().length % 8);
+  const i = Math.min(at, size - 1);
+  buf[i] = buf[i]! ^ (1 << (at % 8));
   await writeFile(file, buf);
 }
 
