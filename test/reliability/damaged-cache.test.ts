@@ -107,11 +107,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 async function damage(cacheDir: string, o: Op): Promise<void> {
   if (o.kind === 'format') return writeFile(path.join(cacheDir, 'FORMAT'), Buffer.from([0xff, 0x00, 0x41]));
   if (o.kind === 'state-gone') return rm(path.join(cacheDir, 'state'), { recursive: true, force: true });
+  const d = o as Extract<Op, { pick: number }>;
   const all = (await files(cacheDir)).filter((f) => /journal|state/.test(path.relative(cacheDir, f)));
   if (all.length === 0) return;
-  const file = all[o.pick % all.length]!;
+  const file = all[d.pick % all.length]!;
   const size = (await stat(file)).size;
-  const at = Math.floor(o.at * size);
+  const at = Math.floor(d.at * size);
   if (o.kind === 'delete') return rm(file, { force: true });
   if (o.kind === 'truncate') return truncate(file, at);
   if (o.kind === 'folder') {
