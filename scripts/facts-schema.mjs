@@ -4,7 +4,7 @@
  * `Facts` with every fact that a collector adds to `FactMap` by module augmentation. The type
  * checker merges the augmentations, so the schema follows the collectors without a hand-kept copy.
  *
- *   node scripts/facts-schema.mjs           write the schema
+ *   node scripts/facts-schema.mjs           write the schema (npm run build does this first)
  *   node scripts/facts-schema.mjs --check   exit 1 when the committed schema is stale
  *
  * Objects accept extra properties (a newer doctor may record more); epoch-millisecond fields are
