@@ -12,6 +12,7 @@ import { diskSpace } from './disk-space.js';
 import { duplicateInstalls } from './duplicate-installs.js';
 import { helperCpu } from './helper-cpu.js';
 import { screenRecording } from './screen-recording.js';
+import { supportedSystem } from './supported-system.js';
 import { tlsSettings } from './tls-settings.js';
 
 export const checks: readonly Check[] = [
@@ -24,6 +25,7 @@ export const checks: readonly Check[] = [
   duplicateInstalls,
   helperCpu,
   screenRecording,
+  supportedSystem,
   tlsSettings,
 ];
 

@@ -18,7 +18,11 @@ const table: Row[] = [
     'win32: helper at 40 %',
     () =>
       makeFacts(
-        { processes: procs([proc({ name: 'Upwork.exe', role: 'renderer', cpuPercent: 40, version: '5.8.0.33' })]) },
+        {
+          processes: procs([
+            proc({ name: 'Upwork.exe', role: 'renderer', cpuPercent: 40, version: '5.8.0.33' }),
+          ]),
+        },
         { platform: 'win32' },
       ),
     'warn',
@@ -95,7 +99,7 @@ describe('helper-cpu', () => {
     expect(f.remediation?.commands).toContain('open -a Upwork --args --enable-gpu');
   });
 
-  it('advice per OS: the Helper and --enable-gpu only on macOS, labelled as Upwork\'s; elsewhere quit and restart the app by pid', async () => {
+  it("advice per OS: the Helper and --enable-gpu only on macOS, labelled as Upwork's; elsewhere quit and restart the app by pid", async () => {
     const macF = await helperCpu.run(mac(await macProcesses()));
     expect(macF.remediation?.text).toMatch(/^Upwork's advice for a busy Upwork Helper on macOS/);
     const busyRenderer = [
@@ -110,13 +114,20 @@ describe('helper-cpu', () => {
       makeFacts(
         {
           processes: procs(
-            busyRenderer.map((p) => ({ ...p, name: 'Upwork.exe', path: 'C:\\Program Files\\Upwork\\Upwork.exe' })),
+            busyRenderer.map((p) => ({
+              ...p,
+              name: 'Upwork.exe',
+              path: 'C:\\Program Files\\Upwork\\Upwork.exe',
+            })),
           ),
         },
         { platform: 'win32' },
       ),
     );
-    expect(win.remediation?.commands).toEqual(['taskkill /PID 10 /T', 'start "" "C:\\Program Files\\Upwork\\Upwork.exe"']);
+    expect(win.remediation?.commands).toEqual([
+      'taskkill /PID 10 /T',
+      'start "" "C:\\Program Files\\Upwork\\Upwork.exe"',
+    ]);
     for (const f of [lin, win]) expect(JSON.stringify(f.remediation)).not.toMatch(/Helper|enable-gpu|pkill/);
   });
 
@@ -128,7 +139,9 @@ describe('helper-cpu', () => {
     };
     const f = await helperCpu.run(linux(p));
     expect(f).toMatchObject({ status: 'pass' });
-    expect(f.details).toContain('Not the tracker, ignored: upwork (pid 77, /tmp/x/upwork) has its name but runs from elsewhere.');
+    expect(f.details).toContain(
+      'Not the tracker, ignored: upwork (pid 77, /tmp/x/upwork) has its name but runs from elsewhere.',
+    );
     const none = await helperCpu.run(linux({ ...p, tracker: [] }));
     expect(none.summary).toMatch(/1 process\(es\) with its name run from elsewhere and were ignored/);
   });

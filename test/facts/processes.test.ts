@@ -139,7 +139,7 @@ describe('processes collector with recorded outputs', () => {
 });
 
 describe.skipIf(process.platform !== 'linux')('processes collector live on Linux', () => {
-  it('measures the install\'s busy `upwork --type=renderer` over samples; a name-alike elsewhere is ignored', async () => {
+  it("measures the install's busy `upwork --type=renderer` over samples; a name-alike elsewhere is ignored", async () => {
     const install = fakeInstall();
     const elsewhere = fakeInstall({ layout: false });
     const [busy, idle, alike] = await Promise.all([
@@ -151,7 +151,10 @@ describe.skipIf(process.platform !== 'linux')('processes collector live on Linux
     const u0 = await busy.usage();
     const t0 = performance.now();
     const target = { installDirs: [] }; // found by its layout (resources/app.asar), as an AppImage mount would be
-    const { value, sources } = await collect(processesCollector, ctx, { options: { cpuWindowSec: 1 }, target });
+    const { value, sources } = await collect(processesCollector, ctx, {
+      options: { cpuWindowSec: 1 },
+      target,
+    });
     const truth = (((await busy.usage()) - u0) / (performance.now() - t0)) * 100;
     const byPid = new Map(value.tracker.map((p) => [p.pid, p]));
     const b = byPid.get(busy.pid);
@@ -159,7 +162,11 @@ describe.skipIf(process.platform !== 'linux')('processes collector live on Linux
     expect(b).toMatchObject({ name: 'upwork', role: 'renderer', path: path.join(install, 'upwork') });
     expect(i).toMatchObject({ name: 'upwork', role: 'gpu' });
     expect(byPid.has(alike.pid)).toBe(false);
-    expect(value.ignored).toContainEqual({ pid: alike.pid, name: 'upwork', path: path.join(elsewhere, 'upwork') });
+    expect(value.ignored).toContainEqual({
+      pid: alike.pid,
+      name: 'upwork',
+      path: path.join(elsewhere, 'upwork'),
+    });
     expect(value.scope?.installDirs).toEqual([install]);
     // The child's own account of its CPU time over (slightly more than) the same window.
     expect(Math.abs(b!.cpuPercent! - truth)).toBeLessThan(15 + truth * 0.25);

@@ -42,7 +42,14 @@ const engineTarget = {
 };
 
 describe('helper-restart-gpu plan (src/fixes/helper-restart-gpu.js)', () => {
-  const rows: { name: string; facts: Facts; kinds: string[]; text?: RegExp; not?: RegExp; command?: string }[] = [
+  const rows: {
+    name: string;
+    facts: Facts;
+    kinds: string[];
+    text?: RegExp;
+    not?: RegExp;
+    command?: string;
+  }[] = [
     {
       name: 'embedded engine: restart its Helper with the flag',
       facts: makeFacts({ processes: processes([proc()]) }, { target: engineTarget }),
