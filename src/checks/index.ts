@@ -13,6 +13,7 @@ import { duplicateInstalls } from './duplicate-installs.js';
 import { helperCpu } from './helper-cpu.js';
 import { screenRecording } from './screen-recording.js';
 import { tlsSettings } from './tls-settings.js';
+import { upworkConnection } from './upwork-connection.js';
 
 export const checks: readonly Check[] = [
   antivirus,
@@ -25,6 +26,7 @@ export const checks: readonly Check[] = [
   helperCpu,
   screenRecording,
   tlsSettings,
+  upworkConnection,
 ];
 
 export function checkById(id: string): Check | undefined {

@@ -610,6 +610,7 @@ async function collectEngine(
 
 export const cacheCollector = defineCollector({
   key: 'cache',
+  scope: 'tracker',
   title: 'offline time cache',
   timeoutMs: 8_000,
   async collect(input) {

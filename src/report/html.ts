@@ -5,7 +5,7 @@
 import type { FindingStatus } from '../core/finding.js';
 import { formatDuration } from '../core/format.js';
 import type { Report } from './model.js';
-import { fixCommand } from './text.js';
+import { fixCommand, originTag, targetLabel } from './origin.js';
 
 export function htmlEscape(s: string): string {
   return s
@@ -62,12 +62,7 @@ export function renderHtml(report: Report): string {
   const s = report.summary;
   const problems = s.fail + s.error + s.timeout;
   const t = report.target;
-  const where =
-    t.kind === 'scenario'
-      ? `scenario “${t.scenario ?? '?'}”`
-      : t.kind === 'embedded'
-        ? 'embedded reference engine'
-        : 'installed Upwork app';
+  const where = targetLabel(t);
   const pills = (['fail', 'error', 'timeout', 'warn', 'pass', 'skip'] as const)
     .filter((k) => s[k] > 0)
     .map((k) => `<span class="pill ${k}">${s[k]} ${htmlEscape(LABEL[k].toLowerCase())}</span>`)
@@ -87,7 +82,7 @@ export function renderHtml(report: Report): string {
       const fix =
         r && f.status !== 'pass'
           ? `<div class="fix"><strong>What to do</strong>${htmlEscape(r.text)}${r.commands.map((c) => `<pre>${htmlEscape(c)}</pre>`).join('')}${
-              fixCommand(r) ? `<pre>${htmlEscape(fixCommand(r)!)}</pre>` : ''
+              fixCommand(r, t) ? `<pre>${htmlEscape(fixCommand(r, t)!)}</pre>` : ''
             }${r.docsUrl ? `<div>More: ${htmlEscape(r.docsUrl)}</div>` : ''}</div>`
           : '';
       const evidence = Object.keys(f.evidence).length
@@ -95,7 +90,7 @@ export function renderHtml(report: Report): string {
         : '';
       return `<article class="${f.status}" id="${htmlEscape(f.id)}"><h2><span class="icon" aria-label="${LABEL[f.status]}">${ICON[f.status]}</span>${htmlEscape(
         f.title,
-      )}<span class="code">${htmlEscape(f.code)} · ${formatDuration(f.durationMs)}</span></h2><p class="sum">${htmlEscape(f.summary)}</p>${details}${fix}${evidence}</article>`;
+      )}<span class="code">${htmlEscape(f.code)} · ${formatDuration(f.durationMs)}</span></h2><p class="sum">${originTag(f) ? `<em class="origin">[${htmlEscape(originTag(f)!)}]</em> ` : ''}${htmlEscape(f.summary)}</p>${details}${fix}${evidence}</article>`;
     })
     .join('\n');
   return `<!doctype html>
@@ -103,7 +98,7 @@ export function renderHtml(report: Report): string {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>upwork-doctor report · ${htmlEscape(report.host.hostname)}</title><style>${CSS}</style></head>
 <body><main>
-<header><h1>upwork-doctor report</h1><p>${htmlEscape(where)} · ${htmlEscape(t.dataDir)}</p><p>${htmlEscape(report.startedAt)} · ${htmlEscape(
+<header><h1>upwork-doctor report</h1><p>${htmlEscape(where)} · ${htmlEscape(t.dataDir)}</p>${t.headline ? `<p class="headline"><strong>${htmlEscape(t.headline)}</strong></p>` : ''}<p>${htmlEscape(report.startedAt)} · ${htmlEscape(
     report.host.os,
   )} ${htmlEscape(report.host.arch)} · took ${formatDuration(report.durationMs)}</p></header>
 <div class="summary">${pills}</div>
