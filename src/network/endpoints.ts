@@ -18,6 +18,9 @@ export const DEFAULT_SERVICE_ENDPOINTS: readonly Endpoint[] = [
   { name: 'upwork desktop app updates', url: 'https://upwork-usw2-desktopapp.upwork.com/' },
 ];
 
+/** The label of the engine's loopback server wherever it is probed: it simulates, never stands in. */
+export const REFERENCE_SERVER_NAME = 'reference server (simulated)';
+
 /** The URL the clock and TLS probes measure against: Upwork's service. */
 export const DEFAULT_SERVICE_URL = 'https://www.upwork.com/';
 

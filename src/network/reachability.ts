@@ -39,6 +39,18 @@ export interface Reachability {
   pulse?: NetworkPulse;
 }
 
+/** The cause in a few words, for one-line notes. */
+export const CAUSE_WORDS: Record<ReachCause, string> = {
+  ok: 'reachable',
+  offline: 'this computer is offline',
+  dns: "DNS blocks Upwork's names",
+  proxy: 'the proxy',
+  firewall: 'a firewall',
+  tls: 'the secure connection (TLS)',
+  service: "Upwork's service",
+  timeout: 'the deadline',
+};
+
 export function reachEndpoint(r: EndpointResult): ReachEndpoint {
   const failed = r.stages.find((s) => s.stage === r.failedStage);
   return {

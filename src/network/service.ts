@@ -7,7 +7,7 @@
 import type { CollectorInput } from '../core/collector.js';
 import type { Context } from '../core/context.js';
 import { readProxyFacts } from '../facts/proxy.js';
-import { endpointFromUrl, upworkEndpoints } from './endpoints.js';
+import { REFERENCE_SERVER_NAME, endpointFromUrl, upworkEndpoints } from './endpoints.js';
 import { memoised } from './memo.js';
 import { probeEndpoint } from './probe.js';
 import { decideProxy, envProxy } from './proxy.js';
@@ -31,7 +31,7 @@ export function serviceTargets(
     const extraCa = typeof options.extraCaPem === 'string' && options.extraCaPem ? [options.extraCaPem] : [];
     return [
       {
-        endpoint: endpointFromUrl(options.serviceUrl, 'reference server (simulated)'),
+        endpoint: endpointFromUrl(options.serviceUrl, REFERENCE_SERVER_NAME),
         extraCa,
         simulated: true,
       },
