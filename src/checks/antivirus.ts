@@ -10,8 +10,8 @@ import { defineCheck, missingFacts } from '../core/check.js';
 import { factValue } from '../core/facts.js';
 import type { Facts } from '../core/facts.js';
 import type { SecurityProduct } from '../facts/security.js';
-import { identifyInterceptor } from '../network/interceptors.js';
-import type { Interceptor } from '../network/interceptors.js';
+import { identifyInterceptor } from '../core/interceptors.js';
+import type { Interceptor } from '../core/interceptors.js';
 
 const DOCS = 'docs/checks/antivirus.md';
 

@@ -12,10 +12,7 @@ import { registerBundle } from './commands/bundle.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerEngine } from './commands/engine.js';
 import { registerScenarios } from './commands/scenarios.js';
-
-export interface CommandHost {
-  setExitCode(code: number): void;
-}
+import type { CommandHost } from './host.js';
 
 /** Usage errors come out as one line: "upwork-doctor: unknown option '--x' (Did you mean --json?)". */
 const output = {

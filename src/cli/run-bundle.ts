@@ -10,7 +10,7 @@ import { renderHtml } from '../report/html.js';
 import { renderText } from '../report/text.js';
 import { resolveTarget } from '../targets/resolve.js';
 import { prepareTarget } from '../targets/prepare.js';
-import type { CommandHost } from './program.js';
+import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
 import { buildReport } from './run-check.js';
@@ -75,7 +75,7 @@ export async function runBundleCommand(
     facts: run.facts,
     report,
     reportText: renderText(report, { color: false, unicode: true, verbose: true }),
-    reportHtml: renderHtml(report),
+    reportHtml: renderHtml(report, run.facts),
     outDir,
     ticket,
     recipient,

@@ -18,7 +18,7 @@ import { renderReport } from '../report/render.js';
 import type { ReportFormat } from '../report/render.js';
 import { resolveTarget } from '../targets/resolve.js';
 import { prepareTarget } from '../targets/prepare.js';
-import type { CommandHost } from './program.js';
+import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
 import { canShowUnicode, emitReport } from './output.js';
@@ -168,6 +168,7 @@ export async function runCheckCommand(
     unicode: canShowUnicode(ctx),
     quiet: opts.quiet,
     verbose: opts.verbose,
+    facts: result.facts,
   });
   await emitReport(ctx, rendered, opts.output);
   return exitCode;

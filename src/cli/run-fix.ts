@@ -20,7 +20,7 @@ import { realRegistry } from '../fixes/registry.js';
 import { renderPlan, renderResults } from '../fixes/render.js';
 import { prepareTarget } from '../targets/prepare.js';
 import { resolveTarget } from '../targets/resolve.js';
-import type { CommandHost } from './program.js';
+import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
 
@@ -64,12 +64,7 @@ export async function runFixCommand(
   const selected = wanted ? checkList.filter((c) => wanted.has(c.id)) : [...checkList];
 
   const target = await resolveTarget(opts, ctx);
-  const onEngine = target.kind === 'embedded' || target.kind === 'scenario';
-  if (onEngine) {
-    // As for `check`: the engine's server and Helper run for the fix run, started lazily here.
-    const { registerEnginePreparer } = await import('../engine/embedded.js');
-    registerEnginePreparer();
-  }
+  // As for `check`: on the engine, its server and Helper run for the fix run (started lazily).
   const prepared = await prepareTarget(target, ctx);
   // The engine's own public operations (upload now, Helper restart, contract refresh), by default.
   const ownOps: RealEngineOps | undefined = seams.engine

@@ -2,7 +2,7 @@
 import { createContext } from '../core/context.js';
 import type { Context } from '../core/context.js';
 import { ExitCode } from '../core/exit-codes.js';
-import type { CommandHost } from './program.js';
+import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags } from './options.js';
 

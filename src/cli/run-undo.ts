@@ -9,7 +9,7 @@ import { JournalFile, listRuns } from '../fixes/journal.js';
 import type { Registry } from '../fixes/registry.js';
 import { realRegistry } from '../fixes/registry.js';
 import { undoRun } from '../fixes/undo.js';
-import type { CommandHost } from './program.js';
+import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags } from './options.js';
 

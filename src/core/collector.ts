@@ -77,3 +77,9 @@ export interface RunOptions {
   extraCaPem?: string;
   [key: string]: unknown;
 }
+
+/** A target made ready for a run: the options it adds for the collectors, and how to stop what it started. */
+export interface PreparedTarget {
+  options: RunOptions;
+  dispose(): Promise<void>;
+}

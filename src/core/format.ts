@@ -23,3 +23,18 @@ export function formatDuration(ms: number): string {
 
 export const GiB = 1024 ** 3;
 export const MiB = 1024 ** 2;
+
+/** Text for an XML attribute or element (the JUnit renderers of checks and of network). */
+export function xmlEscape(s: string): string {
+  return (
+    s
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      // XML 1.0 forbids most control characters, even escaped.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+  );
+}

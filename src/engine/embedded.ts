@@ -16,8 +16,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import type { TargetInfo } from '../core/facts.js';
-import { addTargetPreparer } from '../targets/prepare.js';
-import type { PreparedTarget } from '../targets/prepare.js';
+import type { PreparedTarget } from '../core/collector.js';
 import { enginePaths } from './config.js';
 import { startHelper } from './helper/index.js';
 import type { HelperHandle } from './helper/index.js';
@@ -27,6 +26,7 @@ import { SCENARIO_MARKER, buildScenario, loadScenario } from './scenarios.js';
 import type { ScenarioMarker } from './scenarios.js';
 import { startServer } from './server/index.js';
 import type { RunningServer } from './server/index.js';
+import { isPidAlive } from '../core/pid.js';
 
 /** Whether a folder already holds an engine (its cache has been created). */
 export function isEngineFolder(dataDir: string): boolean {
@@ -65,21 +65,12 @@ export function serverAnswers(url: string, caPem: string, timeoutMs = 1500): Pro
   });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The running server of a folder, if server.json points at one that is alive and answering. */
 export async function liveServer(
   dataDir: string,
 ): Promise<{ info: ServerInfoFile; caPem: string } | undefined> {
   const info = await readJsonIf<ServerInfoFile>(enginePaths(dataDir).serverFile);
-  if (!info || typeof info.url !== 'string' || typeof info.pid !== 'number' || !pidAlive(info.pid))
+  if (!info || typeof info.url !== 'string' || typeof info.pid !== 'number' || !isPidAlive(info.pid))
     return undefined;
   const caPem = await readFile(info.caPem, 'utf8').catch(() => undefined);
   if (!caPem) return undefined;
@@ -170,13 +161,4 @@ export async function prepareEngineTarget(
     options: { serviceUrl: session.serviceUrl, extraCaPem: session.caPem },
     dispose: () => session.close(),
   };
-}
-
-let registered = false;
-
-/** Register the engine preparer once (run-check loads this module only for engine targets). */
-export function registerEnginePreparer(): void {
-  if (registered) return;
-  registered = true;
-  addTargetPreparer(prepareEngineTarget);
 }

@@ -1,28 +1,36 @@
 /**
- * The engine's text logs, in `<data>/Upwork/Logs/upwork.log` like the real app's, rotated at a size
- * cap (upwork.log.1 … upwork.log.<keep>, oldest dropped). The lines carry what a support agent
- * reads first: app start and version, status changes, upload attempts and errors with status codes,
- * the cache level, sealed segments and rejections.
+ * The engine's text logs, written as the real app writes its own (research/real-app-facts.md), so
+ * one reader (src/facts/logs.ts) serves both: daily files `<data>/Upwork/Logs/upwork..YYYYMMDD.log`
+ * (local date), log4js lines `[2026-11-16T09:00:01.104] [INFO] tracker - message` in local time
+ * without an offset, and multi-line JSON payloads (`"type": "TRACKER_UPLOAD_STARTED"`) on the lines
+ * below an event, as the app prints them. The payload fields other than `type` are the engine's own
+ * (the real app's field names are not verified beyond `type` and `minutesWorkedThisWeek`).
  *
- * Line format (the real app's): `[2026-11-16 09:00:01.104] [info]  tracker: message`, UTC.
+ * A day's file that grows past the size cap is rotated to `….log.1` … `….log.<keep>` (how the real
+ * app caps a day's file is not verified); days older than `keepDays` are dropped. The lines carry
+ * what a support agent reads first: app start and version, status changes, upload attempts and
+ * errors with status codes, the cache level, sealed segments, screenshots and rejections.
  * Writes are synchronous appends: a line is on disk before the next one, so a kill -9 never leaves
  * the log behind the journal, and rotation cannot interleave with a write in this process.
  */
-import { appendFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { classifyLogFile, logFileName } from '../core/log-names.js';
 
 export type EngineLogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVEL_RANK: Record<EngineLogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-export const LOG_FILE = 'upwork.log';
 export const DEFAULT_LOG_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_LOG_KEEP = 5;
+export const DEFAULT_LOG_KEEP_DAYS = 14;
 
 export interface EngineLogOptions {
-  /** Rotate when the file would grow past this many bytes (default 1 MiB). */
+  /** Rotate a day's file when it would grow past this many bytes (default 1 MiB). */
   maxBytes?: number;
-  /** Rotated files to keep: upwork.log.1 … upwork.log.<keep> (default 5). */
+  /** Rotated copies of a day's file to keep: ….log.1 … ….log.<keep> (default 5). */
   keep?: number;
+  /** Daily files kept, today included (by the date in their name); older ones are dropped (default 14). */
+  keepDays?: number;
   /** Lines below this level are not written (default info). */
   level?: EngineLogLevel;
   /** The clock for timestamps (the engine's Clock; simulated time in scenarios). */
@@ -38,19 +46,40 @@ function pad(n: number, w = 2): string {
   return String(n).padStart(w, '0');
 }
 
-/** `2026-11-16 09:00:01.104`, always UTC. */
+/** `YYYY-MM-DD` of a moment, local time (the day a daily log file covers). */
+export function localDate(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** `2026-11-16T09:00:01.104`, local time without an offset, as log4js writes it. */
 export function logTimestamp(ms: number): string {
   const d = new Date(ms);
   return (
-    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
+    `${localDate(ms)}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
   );
 }
 
-/** One log line (with its newline). Messages are kept on one line so each line is one event. */
-export function formatLogLine(at: number, level: EngineLogLevel, component: string, message: string): string {
+/** The daily file an event at `ms` goes to: `upwork..YYYYMMDD.log`. */
+export function engineLogFile(dataDir: string, ms: number): string {
+  return path.join(engineLogsDir(dataDir), logFileName('main', localDate(ms)));
+}
+
+/**
+ * One event (with its newline): the header line, then the payload as indented JSON on the lines
+ * below it, the way the app prints objects. A message's own newlines are folded so that only a
+ * payload ever continues an event.
+ */
+export function formatLogLine(
+  at: number,
+  level: EngineLogLevel,
+  category: string,
+  message: string,
+  payload?: Record<string, unknown>,
+): string {
   const oneLine = message.replace(/\r?\n/g, ' ⏎ ');
-  return `[${logTimestamp(at)}] ${`[${level}]`.padEnd(7)} ${component}: ${oneLine}\n`;
+  const head = `[${logTimestamp(at)}] [${level.toUpperCase()}] ${category} - ${oneLine}\n`;
+  return payload ? `${head}${JSON.stringify(payload, null, 2)}\n` : head;
 }
 
 /** "cache 3.2 h of 24 h (13 %)": how support reads the offline cache level. */
@@ -70,18 +99,22 @@ export function segmentLabel(slotStartMs: number): string {
 
 export class EngineLog {
   readonly dir: string;
-  readonly file: string;
+  private readonly dataDir: string;
   private readonly maxBytes: number;
   private readonly keep: number;
+  private readonly keepDays: number;
   private readonly minRank: number;
   private readonly now: () => number;
+  /** The day file written last and its size (-1: not known yet). */
+  private file = '';
   private size = -1;
 
   constructor(dataDir: string, opts: EngineLogOptions = {}) {
+    this.dataDir = dataDir;
     this.dir = engineLogsDir(dataDir);
-    this.file = path.join(this.dir, LOG_FILE);
     this.maxBytes = Math.max(256, opts.maxBytes ?? DEFAULT_LOG_MAX_BYTES);
     this.keep = Math.max(1, Math.floor(opts.keep ?? DEFAULT_LOG_KEEP));
+    this.keepDays = Math.max(1, Math.floor(opts.keepDays ?? DEFAULT_LOG_KEEP_DAYS));
     this.minRank = LEVEL_RANK[opts.level ?? 'info'];
     this.now = opts.now ?? (() => Date.now());
   }
@@ -89,8 +122,8 @@ export class EngineLog {
   debug(component: string, message: string): void {
     this.write('debug', component, message);
   }
-  info(component: string, message: string): void {
-    this.write('info', component, message);
+  info(component: string, message: string, payload?: Record<string, unknown>): void {
+    this.write('info', component, message, payload);
   }
   warn(component: string, message: string): void {
     this.write('warn', component, message);
@@ -99,24 +132,44 @@ export class EngineLog {
     this.write('error', component, message);
   }
 
-  write(level: EngineLogLevel, component: string, message: string): void {
+  write(level: EngineLogLevel, component: string, message: string, payload?: Record<string, unknown>): void {
     if (LEVEL_RANK[level] < this.minRank) return;
-    const line = formatLogLine(this.now(), level, component, message);
-    const bytes = Buffer.byteLength(line);
+    const at = this.now();
+    const text = formatLogLine(at, level, component, message, payload);
+    const bytes = Buffer.byteLength(text);
     try {
-      if (this.size < 0) this.size = this.currentSize();
+      const file = engineLogFile(this.dataDir, at);
+      if (file !== this.file) this.openDay(file, at);
       if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
-      appendFileSync(this.file, line);
+      appendFileSync(this.file, text);
       this.size += bytes;
     } catch {
       // Logging must never stop the tracker (a full disk is reported by the doctor, not here).
+      this.file = '';
       this.size = -1;
     }
   }
 
-  /** upwork.log → .1, .1 → .2 …; the file past `keep` is dropped. Logs are not the cache: dropping old ones is fine. */
-  rotate(): void {
+  /** A new day's file (or the first write): learn its size, and drop days past `keepDays`. */
+  private openDay(file: string, at: number): void {
     mkdirSync(this.dir, { recursive: true });
+    this.file = file;
+    try {
+      this.size = statSync(file).size;
+    } catch {
+      this.size = 0;
+    }
+    // Today counts as one of the kept days; dates compare as strings (YYYY-MM-DD).
+    const oldest = localDate(at - (this.keepDays - 1) * 86_400_000);
+    for (const name of readdirSync(this.dir)) {
+      const c = classifyLogFile(name);
+      if (c?.kind === 'main' && c.date && c.date < oldest)
+        rmSync(path.join(this.dir, name), { force: true });
+    }
+  }
+
+  /** day.log → .1, .1 → .2 …; the copy past `keep` is dropped. Logs are not the cache: dropping old ones is fine. */
+  rotate(): void {
     rmSync(`${this.file}.${this.keep}`, { force: true });
     for (let i = this.keep - 1; i >= 1; i--) {
       try {
@@ -131,15 +184,6 @@ export class EngineLog {
       // nothing to rotate yet
     }
     this.size = 0;
-  }
-
-  private currentSize(): number {
-    mkdirSync(this.dir, { recursive: true });
-    try {
-      return statSync(this.file).size;
-    } catch {
-      return 0;
-    }
   }
 
   // The events support asks about, worded the same everywhere.
@@ -173,10 +217,14 @@ export class EngineLog {
     cache: { pendingMinutes: number; capacityMinutes: number },
     screenshotSha?: string,
   ): void {
+    // The app's own words for a capture (research/real-app-facts.md); the category is the engine's.
+    if (screenshotSha) this.info('screenshot', 'Electron Screensnap succeeded.');
     this.info(
       'tracker',
       `segment ${segmentLabel(slotStartMs)} sealed, activity ${activeMinutes}/10` +
         `${screenshotSha ? `, screenshot sha256=${screenshotSha}` : ''}, ${formatCacheLevel(cache.pendingMinutes, cache.capacityMinutes)}`,
+      // The app's payload type; `activeMinutes` is the engine's field (the app's own counts are not verified).
+      { type: 'TRACKER_SAVE_USER_ACTIVITY', slot: segmentLabel(slotStartMs), activeMinutes },
     );
   }
 
@@ -193,7 +241,11 @@ export class EngineLog {
   }
 
   uploadAttempt(segments: number, attempt: number, url: string): void {
-    this.info('upload', `POST ${url} with ${segments} segment(s) (attempt ${attempt})`);
+    this.info('upload', `POST ${url} with ${segments} segment(s) (attempt ${attempt})`, {
+      type: 'TRACKER_UPLOAD_STARTED',
+      segments,
+      attempt,
+    });
   }
 
   uploadResult(accepted: number, duplicates: number, rejected: number, httpStatus: number): void {

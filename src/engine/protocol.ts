@@ -250,6 +250,8 @@ export type ErrorCode =
   | 'TOO_LARGE'
   | 'MAINTENANCE'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'TIMEOUT'
   | 'INTERNAL';
 
 export interface ErrorBody {

@@ -267,7 +267,7 @@ export async function buildScenario(
   let store: Awaited<ReturnType<typeof openStore>> | undefined;
   const refusals: BuiltScenario['refusals'] = [];
   try {
-    const client = new WorkDiaryClient({ url: server.url, ca: server.caPem, timeoutMs: 10_000 });
+    const client = new WorkDiaryClient({ url: server.url, ca: server.caPem, timeoutMs: 10_000, adminSecret: server.adminSecret });
     store = await openStore({ cacheDir: p.cacheDir, capacityMinutes: settings.capacityMinutes, clock });
     const st = store;
     const { status, uploader } = createUploadSession({

@@ -59,6 +59,8 @@ async function track(args: string[]): Promise<void> {
     clock: probe,
     onStep: crashHook(),
     snapshotEveryRecords: Number(snapStr ?? 40),
+    // The lock race test exercises the LOCK-file protocol alone (the one macOS gets) with this.
+    lock: { osLock: process.env.UWD_LOCK_FILE_ONLY !== '1' },
   });
   // Resume after the newest sealed slot so a restarted run keeps producing new segments.
   const newest = store.all().at(-1)?.segment.slot;
@@ -79,9 +81,12 @@ async function track(args: string[]): Promise<void> {
   out(`READY ${store.stats().seq}`);
   const d = await tracker.start(WORKER_CONTRACT.id, 'kill -9 test');
   if (!d.ok) throw new Error(`tracker refused: ${d.message}`);
+  // UWD_TICK_MS paces the run, so a second writer started alongside surely meets this one.
+  const pace = Number(process.env.UWD_TICK_MS ?? 0);
   for (let i = 0; i < Number(minutesStr); i++) {
     clock.advance(60_000);
     await tracker.tick();
+    if (pace > 0) await new Promise((r) => setTimeout(r, pace));
   }
   await tracker.stop();
   await store.close();

@@ -113,6 +113,16 @@ export interface CacheFacts {
   };
   /** Installed app: folders that look like its cache, with sizes and file ages. */
   folders: CacheFolderInfo[];
+  /** The engine's segments of the last 8 days by state (newest 1200), for the report's week chart. */
+  recent?: CacheTimelineEntry[];
+}
+
+export interface CacheTimelineEntry {
+  slotStart: number;
+  minutes: number;
+  state: 'pending' | 'acked' | 'rejected';
+  /** Minutes of the 10 with any input (the activity level); null when the journal does not say. */
+  activeMinutes: number | null;
 }
 
 declare module '../core/facts.js' {
@@ -201,6 +211,7 @@ interface SegLike {
   kind?: string;
   trackedFrom: number;
   trackedTo: number;
+  activeMinutes?: number;
 }
 
 interface Entry {
@@ -219,7 +230,14 @@ function asSeg(v: unknown): SegLike | undefined {
   const { contractId, slot, trackedFrom, trackedTo } = v;
   if (typeof contractId !== 'string' || typeof slot !== 'number') return undefined;
   if (typeof trackedFrom !== 'number' || typeof trackedTo !== 'number') return undefined;
-  return { contractId, slot, trackedFrom, trackedTo, kind: typeof v.kind === 'string' ? v.kind : 'auto' };
+  return {
+    contractId,
+    slot,
+    trackedFrom,
+    trackedTo,
+    kind: typeof v.kind === 'string' ? v.kind : 'auto',
+    ...(typeof v.activeMinutes === 'number' ? { activeMinutes: v.activeMinutes } : {}),
+  };
 }
 
 function credited(s: SegLike): number {
@@ -605,7 +623,23 @@ async function collectEngine(
       totalBytes: all.bytes,
     },
     folders: [],
+    recent: recentTimeline(replay.entries.values(), ctx.now() + offset),
   };
+}
+
+/** Acked, pending and refused segments of the 8 days before `now`, newest 1200, oldest first. */
+function recentTimeline(entries: Iterable<Entry>, now: number): CacheTimelineEntry[] {
+  const from = now - 8 * DAY_MS;
+  return [...entries]
+    .filter((e) => e.state !== 'deleted' && e.seg.slot * SLOT_MS >= from)
+    .sort((a, b) => a.seg.slot - b.seg.slot)
+    .slice(-1200)
+    .map((e) => ({
+      slotStart: e.seg.slot * SLOT_MS,
+      minutes: credited(e.seg),
+      state: e.state as CacheTimelineEntry['state'],
+      activeMinutes: e.seg.activeMinutes ?? null,
+    }));
 }
 
 export const cacheCollector = defineCollector({

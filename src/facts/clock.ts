@@ -12,7 +12,7 @@ import {
   serviceDecision,
   serviceTarget,
   SERVICE_STAGE_TIMEOUT_MS,
-} from '../network/service.js';
+} from './service.js';
 import { windowsSection } from './windows.js';
 
 export interface ClockSync {

@@ -7,7 +7,7 @@
 import { defineCollector } from '../core/collector.js';
 import { classifyReachability, networkPulse, reachEndpoint } from '../network/reachability.js';
 import type { Reachability } from '../network/reachability.js';
-import { probeService, serviceTargets } from '../network/service.js';
+import { probeService, serviceTargets } from './service.js';
 
 export interface ConnectionFacts extends Reachability {
   /** The endpoints are the scenario's reference server, not Upwork's hosts. */

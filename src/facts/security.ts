@@ -8,11 +8,12 @@
  * Why: web shields and endpoint agents intercept TLS, reset uploads and block screen capture; the
  * tracker then sits in caching mode or uploads black screenshots.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { NotCollectedError, defineCollector } from '../core/collector.js';
 import type { CollectorInput } from '../core/collector.js';
 import { installCandidates, logsDir } from '../targets/paths.js';
+import { listLogFiles } from './logs.js';
 import { listProcesses } from './processes.js';
 import { POWERSHELL_SOURCE, decodeProductState, windowsSnapshot } from './windows.js';
 import type { DefenderEvent, DefenderExclusions, DefenderStatus } from './windows.js';
@@ -223,17 +224,8 @@ export async function scanLogs(dir: string): Promise<UploadErrors> {
     counts: { tls: 0, reset: 0, blocked: 0, 'proxy-403': 0 },
     samples: [],
   };
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.log/i.test(n));
-  const files = await Promise.all(
-    names.map(async (n) => ({
-      file: path.join(dir, n),
-      st: await stat(path.join(dir, n)).catch(() => undefined),
-    })),
-  );
-  const newest = files
-    .filter((f) => f.st?.isFile())
-    .sort((a, b) => b.st!.mtimeMs - a.st!.mtimeMs)
-    .slice(0, MAX_FILES);
+  // Newest first by the day in the name (daily files), so the scan covers the latest days.
+  const newest = (await listLogFiles(dir)).files.slice(0, MAX_FILES).map((f) => ({ file: f.path }));
   for (const f of newest) {
     let text: string;
     try {

@@ -15,7 +15,7 @@ import {
   serviceDecision,
   serviceTarget,
   SERVICE_STAGE_TIMEOUT_MS,
-} from '../network/service.js';
+} from './service.js';
 import type { CertSummary, InterceptionInfo } from '../network/types.js';
 import { SCHANNEL_PROTOCOLS, windowsSection } from './windows.js';
 
@@ -54,6 +54,8 @@ export interface TlsFacts {
   serverProtocol?: string;
   errorCode?: string;
   windows?: WindowsTlsSettings;
+  /** Each stage of the probe (for the report's waterfall): how long it took and how it ended. */
+  stages?: { stage: string; status: string; durationMs: number; summary: string; code?: string }[];
 }
 
 declare module '../core/facts.js' {
@@ -196,6 +198,10 @@ export const tlsCollector = defineCollector({
       port: probe.port,
       reached,
       message: probe.message,
+      stages: probe.stages.map((st) => ({
+        ...{ stage: st.stage, status: st.status, durationMs: st.durationMs, summary: st.summary },
+        ...(st.error ? { code: st.error.code } : {}),
+      })),
       ...(probe.failedStage ? { failedStage: probe.failedStage } : {}),
       ...(windows ? { windows } : {}),
     };

@@ -7,6 +7,7 @@ import { chmod, readFile, readlink, stat } from 'node:fs/promises';
 import { UserError, errorMessage } from '../core/errors.js';
 import type { ApplyResult, Backup, Fix, FixDefinition, FixEnv, Step } from './fix.js';
 import { showCommand } from './fix.js';
+import { isPidAlive } from '../core/pid.js';
 
 const EXEC_TIMEOUT_MS = 20_000;
 const STOP_WAIT_MS = 5_000;
@@ -18,16 +19,6 @@ async function modeOf(p: string): Promise<number> {
     throw new UserError(
       `Cannot read the permissions of ${p}: ${(e as NodeJS.ErrnoException).code ?? 'error'}.`,
     );
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -105,7 +96,7 @@ export async function applyStep(step: Step, env: FixEnv): Promise<ApplyResult> {
       return { changed: true };
     }
     case 'stop-process': {
-      if (!alive(a.pid)) return { changed: false, message: `${a.name} (pid ${a.pid}) is not running.` };
+      if (!isPidAlive(a.pid)) return { changed: false, message: `${a.name} (pid ${a.pid}) is not running.` };
       // The pid may have been reused since the facts were collected: stop only the same program.
       if (a.exe && ctx.platform === 'linux') {
         const exe = await readlink(`/proc/${a.pid}/exe`).catch(() => undefined);
@@ -125,8 +116,8 @@ export async function applyStep(step: Step, env: FixEnv): Promise<ApplyResult> {
         }
       }
       const t0 = ctx.monotonic();
-      while (alive(a.pid) && ctx.monotonic() - t0 < STOP_WAIT_MS) await sleep(50);
-      if (alive(a.pid))
+      while (isPidAlive(a.pid) && ctx.monotonic() - t0 < STOP_WAIT_MS) await sleep(50);
+      if (isPidAlive(a.pid))
         throw new UserError(`${a.name} (pid ${a.pid}) did not stop within ${STOP_WAIT_MS / 1000} s.`);
       return { changed: true };
     }

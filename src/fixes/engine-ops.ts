@@ -24,6 +24,7 @@ import type { CacheFacts } from '../facts/cache.js';
 import type { EngineOpResult, EngineOps, FixEnv } from './fix.js';
 import type { HelperHandle, HelperMode } from '../engine/helper/index.js';
 import type { WireContract } from '../engine/protocol.js';
+import { isPidAlive } from '../core/pid.js';
 
 export const OP_UPLOAD = 'upload-now';
 export const OP_RESTART_HELPER = 'restart-helper';
@@ -62,15 +63,6 @@ function dataDirArg(args: Record<string, unknown>): string {
   return d;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function readText(file: string): Promise<string | null> {
@@ -99,7 +91,7 @@ async function cacheOwner(dataDir: string, env: FixEnv): Promise<number | undefi
     const lock = JSON.parse(text) as { pid?: unknown; host?: unknown };
     if (typeof lock.pid !== 'number' || lock.pid === process.pid) return undefined;
     if (typeof lock.host === 'string' && lock.host !== env.ctx.hostname) return undefined;
-    return alive(lock.pid) ? lock.pid : undefined;
+    return isPidAlive(lock.pid) ? lock.pid : undefined;
   } catch {
     return undefined;
   }
@@ -285,7 +277,7 @@ export function createEngineOps(opts: EngineOpsOptions = {}): RealEngineOps {
   async function helperState(dataDir: string, env: FixEnv): Promise<HelperState | undefined> {
     const { readHelperPidfile } = await import('../engine/helper/index.js');
     const pf = await readHelperPidfile(dataDir);
-    if (!pf || typeof pf.pid !== 'number' || !alive(pf.pid)) return undefined;
+    if (!pf || typeof pf.pid !== 'number' || !isPidAlive(pf.pid)) return undefined;
     // The pid may have been reused since the pidfile was written: stop only this folder's Helper.
     if (env.ctx.platform === 'linux') {
       const argv = await readFile(`/proc/${pf.pid}/cmdline`, 'utf8').catch(() => '');
@@ -325,8 +317,8 @@ export function createEngineOps(opts: EngineOpsOptions = {}): RealEngineOps {
       );
     }
     const t0 = env.ctx.monotonic();
-    while (alive(h.pid) && env.ctx.monotonic() - t0 < stopWaitMs) await sleep(25);
-    if (alive(h.pid))
+    while (isPidAlive(h.pid) && env.ctx.monotonic() - t0 < stopWaitMs) await sleep(25);
+    if (isPidAlive(h.pid))
       throw new UserError(
         `The Upwork Helper (pid ${h.pid}) did not stop within ${stopWaitMs / 1000} s; it was left running.`,
       );
@@ -407,7 +399,7 @@ export function createEngineOps(opts: EngineOpsOptions = {}): RealEngineOps {
     }
     const prior = state.helper as HelperState | null;
     const mine = started.get(dataDir);
-    if (prior && mine && alive(mine.pid)) {
+    if (prior && mine && isPidAlive(mine.pid)) {
       // Same run (a rollback): put the Helper back as it ran.
       started.delete(dataDir);
       await mine.stop(stopWaitMs);

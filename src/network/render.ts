@@ -2,7 +2,7 @@
  * Renderers for the network report: text for people, JSON (versioned) and JUnit (one testcase per
  * endpoint and stage) for fleet tools and CI. Pure; no colour in machine formats.
  */
-import { xmlEscape } from '../report/junit.js';
+import { xmlEscape } from '../core/format.js';
 import type { EndpointResult, StageResult } from './types.js';
 import type { SystemProxy } from './proxy.js';
 

@@ -4,7 +4,7 @@
  * (leaf and intermediates), so the interceptor is named from the issuer of the top-most certificate.
  */
 import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from 'node:tls';
-import { identifyInterceptor } from './interceptors.js';
+import { identifyInterceptor } from '../core/interceptors.js';
 import type { CertSummary, InterceptionInfo } from './types.js';
 
 type Dn = PeerCertificate['subject'] | undefined;

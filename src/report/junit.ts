@@ -3,21 +3,8 @@
  * run. fail → <failure>, error/timeout → <error>, skip → <skipped/>, warn → passes with the
  * warning in <system-out> (and a property), as warnings do not fail a run without --strict.
  */
+import { xmlEscape } from '../core/format.js';
 import type { Report } from './model.js';
-
-export function xmlEscape(s: string): string {
-  return (
-    s
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      .replace(/'/g, '&apos;')
-      // XML 1.0 forbids most control characters, even escaped.
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-  );
-}
 
 const secs = (ms: number) => (ms / 1000).toFixed(3);
 

@@ -1,3 +1,4 @@
+import type { Facts } from '../core/facts.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
@@ -7,7 +8,12 @@ import type { TextOptions } from './text.js';
 
 export type ReportFormat = 'text' | 'json' | 'junit' | 'html';
 
-export function renderReport(report: Report, format: ReportFormat, text: TextOptions): string {
+/** `facts` (the run's snapshot) lets the HTML report draw its charts; other formats ignore it. */
+export function renderReport(
+  report: Report,
+  format: ReportFormat,
+  text: TextOptions & { facts?: Facts },
+): string {
   switch (format) {
     case 'json':
       return renderJson(report);
@@ -16,6 +22,6 @@ export function renderReport(report: Report, format: ReportFormat, text: TextOpt
     case 'text':
       return renderText(report, text);
     case 'html':
-      return renderHtml(report);
+      return renderHtml(report, text.facts);
   }
 }

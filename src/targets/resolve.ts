@@ -63,16 +63,6 @@ export function embeddedHeadline(lookedIn: readonly string[], home: string): str
 }
 
 /**
- * Scenario loaders register here (the engine room provides them), so resolve.ts stays free of
- * engine imports until a scenario is asked for.
- */
-export type ScenarioLoader = (name: string, ctx: Context) => Promise<TargetInfo>;
-let scenarioLoader: ScenarioLoader | undefined;
-export function setScenarioLoader(loader: ScenarioLoader): void {
-  scenarioLoader = loader;
-}
-
-/**
  * The embedded engine's folder, created with the tracker's shape if it does not exist yet. On first
  * use it is initialised as a healthy tracker with some tracked and uploaded time (the engine is
  * loaded only then).
@@ -96,11 +86,9 @@ export async function resolveTarget(req: TargetRequest, ctx: Context): Promise<T
       throw new UserError(
         '--scenario and --data-dir cannot be used together: a scenario makes its own folder.',
       );
-    if (!scenarioLoader) {
-      const { registerScenarioLoader } = await import('./scenario-loader.js');
-      registerScenarioLoader();
-    }
-    return scenarioLoader!(req.scenario, ctx);
+    // Loaded only when a scenario is asked for, so resolving other targets never loads the engine.
+    const { loadScenarioTarget } = await import('./scenario-loader.js');
+    return loadScenarioTarget(req.scenario, ctx);
   }
   if (req.dataDir) return dataDirTarget(req, kind, ctx);
   if (kind === 'installed' || kind === 'auto') {

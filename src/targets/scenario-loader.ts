@@ -7,7 +7,6 @@ import type { Context } from '../core/context.js';
 import { UserError } from '../core/errors.js';
 import type { TargetInfo } from '../core/facts.js';
 import { doctorHome } from './paths.js';
-import { setScenarioLoader } from './resolve.js';
 
 export async function loadScenarioTarget(name: string, ctx: Context): Promise<TargetInfo> {
   const { ScenarioError, buildScenario, listScenarios, loadScenario, newScenarioDir, pruneScenarioDirs } =
@@ -38,8 +37,4 @@ export async function loadScenarioTarget(name: string, ctx: Context): Promise<Ta
     headline: `Scenario "${name}" reproduces a problem on the built-in reference tracker, not on your app: ${spec.summary.replace(/\.?$/, '.')} Findings marked "simulated by scenario ${name}" were measured against its reference server, not Upwork.`,
     args: ['--scenario', name],
   };
-}
-
-export function registerScenarioLoader(): void {
-  setScenarioLoader(loadScenarioTarget);
 }

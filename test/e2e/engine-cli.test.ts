@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { trackerLogText } from '../helpers/logs.js';
 
 interface Finding {
   id: string;
@@ -116,8 +117,8 @@ describe('engine CLI', () => {
     expect(r.stderr).toMatch(/Set up the embedded reference tracker/);
     expect(findings(r.stdout).map((f) => f.status)).toEqual(['pass', 'pass']);
     const data = path.join(home, 'doctor', 'reference');
-    const log = readFileSync(path.join(data, 'Upwork', 'Logs', 'upwork.log'), 'utf8');
-    expect(log).toMatch(/upload: done: HTTP 200, \d+ accepted/);
+    const log = trackerLogText(data);
+    expect(log).toMatch(/upload - done: HTTP 200, \d+ accepted/);
     expect(log).toMatch(/work-diary server started for a doctor run/);
     expect(log).toMatch(/work-diary server stopped after the doctor run/);
     expect(existsSync(path.join(data, 'engine', 'server.json'))).toBe(false);

@@ -17,6 +17,7 @@ import { FakeClock } from '../../src/engine/clock.js';
 import { buildScenario, listScenarios, loadScenario, referenceNow } from '../../src/engine/scenarios.js';
 import type { ScenarioMarker } from '../../src/engine/scenarios.js';
 import { tempDir } from '../helpers/cli.js';
+import { trackerLogText } from '../helpers/logs.js';
 
 const NAMES = [
   'black-screenshots',
@@ -104,9 +105,9 @@ describe('scenarios', () => {
     expect(built.refusals).toEqual(claims.refused ?? []);
 
     // The logs tell the same story.
-    const log = readFileSync(path.join(dir, 'Upwork', 'Logs', 'upwork.log'), 'utf8');
-    expect(log).toContain('app: starting Upwork');
-    expect(log).toMatch(/cache: cache [\d.]+ h of 24 h/);
+    const log = trackerLogText(dir);
+    expect(log).toContain('app - starting Upwork');
+    expect(log).toMatch(/cache - cache [\d.]+ h of 24 h/);
     for (const r of claims.refused ?? []) expect(log).toContain(`cannot start contract ${r.contract}`);
 
     // The doctor reads it and says what the scenario claims. (The server is not running here, so

@@ -95,7 +95,7 @@ describe('refresh-contracts on the engine', () => {
     const before = readFileSync(file, 'utf8');
     expect(JSON.parse(before).contracts[0]).toMatchObject({ id: 'c-2001', status: 'paused' });
     // The client resumes the contract on the service; the tracker's list does not know yet.
-    const admin = new WorkDiaryClient({ url: server.url, ca: server.caPem });
+    const admin = new WorkDiaryClient({ url: server.url, ca: server.caPem, adminSecret: server.adminSecret });
     await admin.adminContract('c-2001', { status: 'active', at: server.now() });
 
     const ops = createEngineOps();

@@ -5,7 +5,7 @@ import { tlsSettings } from '../../src/checks/tls-settings.js';
 import { createTestContext } from '../../src/core/context.js';
 import { clockCollector } from '../../src/facts/clock.js';
 import { tlsCollector } from '../../src/facts/tls.js';
-import { identifyInterceptor } from '../../src/network/interceptors.js';
+import { identifyInterceptor } from '../../src/core/interceptors.js';
 import { collect } from '../facts/os-helpers.js';
 import { makeFacts } from '../helpers/facts.js';
 import { makeCa, makeLeaf } from './helpers/pki.js';

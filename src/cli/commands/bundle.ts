@@ -1,6 +1,6 @@
 /** `upwork-doctor bundle`: the support ticket bundle. Wiring only; the body loads lazily. */
 import type { Command } from 'commander';
-import type { CommandHost } from '../program.js';
+import type { CommandHost } from '../host.js';
 import { addOutputOptions, addTargetOptions, positiveNumber } from '../options.js';
 
 export function registerBundle(program: Command, host: CommandHost): void {

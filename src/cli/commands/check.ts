@@ -1,7 +1,7 @@
 /** `upwork-doctor [check]`: run the checks (the default command). Wiring only; the body loads lazily. */
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import type { CommandHost } from '../program.js';
+import type { CommandHost } from '../host.js';
 import { addOutputOptions, addTargetOptions, idList, positiveNumber, timeServerUrl } from '../options.js';
 
 export function registerCheck(program: Command, host: CommandHost): void {

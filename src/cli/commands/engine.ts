@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import type { CommandHost } from '../program.js';
+import type { CommandHost } from '../host.js';
 import { positiveNumber } from '../options.js';
 
 const FAULTS = ['offline', 'maintenance', 'slow', 'skew', 'old-tls', 'device-conflict', 'signed-out'];

@@ -1,6 +1,6 @@
 /** `upwork-doctor fix`: plan, confirm, back up, apply and re-check the safe fixes. Wiring only. */
 import type { Command } from 'commander';
-import type { CommandHost } from '../program.js';
+import type { CommandHost } from '../host.js';
 import { addOutputOptions, addTargetOptions, idList, positiveNumber, timeServerUrl } from '../options.js';
 
 export function registerFix(program: Command, host: CommandHost): void {

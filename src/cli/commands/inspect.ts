@@ -1,6 +1,6 @@
 /** `upwork-doctor inspect BUNDLE`: for support agents. Wiring only; the body loads lazily. */
 import type { Command } from 'commander';
-import type { CommandHost } from '../program.js';
+import type { CommandHost } from '../host.js';
 import { addOutputOptions, positiveNumber } from '../options.js';
 
 export function registerInspect(program: Command, host: CommandHost): void {

@@ -1,7 +1,7 @@
 /** `upwork-doctor network`: stage-by-stage reachability of the tracker's endpoints. Wiring only. */
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import type { CommandHost } from '../program.js';
+import type { CommandHost } from '../host.js';
 import { addOutputOptions, addTargetOptions, positiveNumber } from '../options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

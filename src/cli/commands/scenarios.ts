@@ -1,6 +1,6 @@
 /** `upwork-doctor scenarios`: list the problems reproducible on the embedded engine. Wiring only. */
 import type { Command } from 'commander';
-import type { CommandHost } from '../program.js';
+import type { CommandHost } from '../host.js';
 
 export function registerScenarios(program: Command, host: CommandHost): void {
   program

@@ -1,6 +1,6 @@
 /** `upwork-doctor undo [RUN]`: restore what a fix run changed. Wiring only. */
 import type { Command } from 'commander';
-import type { CommandHost } from '../program.js';
+import type { CommandHost } from '../host.js';
 import { addOutputOptions } from '../options.js';
 
 export function registerUndo(program: Command, host: CommandHost): void {

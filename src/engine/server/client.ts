@@ -5,6 +5,7 @@
  * and the logs a support agent reads must say which it was.
  */
 import https from 'node:https';
+import { ADMIN_SECRET_HEADER } from './admin.js';
 import {
   PATHS,
   type AdminContractPatch,
@@ -55,6 +56,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Lowest TLS version the client offers (default TLSv1.2, like the real tracker on a sane system). */
   minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** Sent on admin and test-hook requests (the server's `<data>/engine/admin.secret`). */
+  adminSecret?: string;
 }
 
 export interface ClientResponse<T> {
@@ -84,12 +87,14 @@ export class WorkDiaryClient {
   private readonly ca: string | Buffer;
   private readonly timeoutMs: number;
   private readonly minVersion: ClientOptions['minVersion'];
+  private readonly adminSecret: string | undefined;
 
   constructor(opts: ClientOptions) {
     this.url = opts.url.replace(/\/$/, '');
     this.ca = opts.ca;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.minVersion = opts.minVersion ?? 'TLSv1.2';
+    this.adminSecret = opts.adminSecret;
   }
 
   request<T>(
@@ -105,6 +110,8 @@ export class WorkDiaryClient {
           ? Buffer.from(body)
           : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
+    if (this.adminSecret && (path.startsWith('/v1/admin/') || path.startsWith('/__test/')))
+      headers[ADMIN_SECRET_HEADER] = this.adminSecret;
     if (payload) {
       headers['Content-Length'] = String(payload.length);
       headers['Content-Type'] ??= 'application/json';

@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { encodeFrame, scanFrames } from '../store/frame.js';
 import { syncDir } from './atomic.js';
 
 export class JournalCorruptError extends Error {
@@ -17,31 +17,6 @@ export class JournalCorruptError extends Error {
   ) {
     super(message);
     this.name = 'JournalCorruptError';
-  }
-}
-
-export function frameRecord(record: unknown): string {
-  const json = JSON.stringify(record);
-  const bytes = Buffer.from(json, 'utf8');
-  return `J1 ${crc32(bytes).toString(16).padStart(8, '0')} ${bytes.length} ${json}\n`;
-}
-
-interface ParsedLine {
-  ok: boolean;
-  record?: unknown;
-}
-
-function parseLine(line: Buffer): ParsedLine {
-  const text = line.toString('utf8');
-  const m = /^J1 ([0-9a-f]{8}) (\d+) /.exec(text);
-  if (!m) return { ok: false };
-  const body = line.subarray(Buffer.byteLength(m[0], 'utf8'));
-  if (body.length !== Number(m[2])) return { ok: false };
-  if (crc32(body).toString(16).padStart(8, '0') !== m[1]) return { ok: false };
-  try {
-    return { ok: true, record: JSON.parse(body.toString('utf8')) };
-  } catch {
-    return { ok: false };
   }
 }
 
@@ -68,32 +43,21 @@ export class ServerJournal {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       data = Buffer.alloc(0);
     }
-    const records: unknown[] = [];
-    let good = 0;
-    let offset = 0;
-    while (offset < data.length) {
-      const nl = data.indexOf(0x0a, offset);
-      const end = nl === -1 ? data.length : nl;
-      const parsed = nl === -1 ? { ok: false } : parseLine(data.subarray(offset, end));
-      if (!parsed.ok) {
-        const rest = data.subarray(nl === -1 ? data.length : nl + 1);
-        // Only the last line may be bad (a torn append); a bad line followed by more data is damage.
-        if (rest.length > 0) {
-          const qdir = path.join(dir, 'quarantine');
-          await fsp.mkdir(qdir, { recursive: true });
-          const to = path.join(qdir, `server.jrnl.corrupt-${Date.now()}`);
-          await fsp.rename(file, to);
-          throw new JournalCorruptError(
-            `The work-diary server's journal is damaged at byte ${offset}; it was moved to ${to}.`,
-            to,
-          );
-        }
-        break;
-      }
-      records.push(parsed.record);
-      offset = end + 1;
-      good = offset;
+    // One codec for every journal in the engine (store/frame.ts): only a torn final record may be
+    // bad; a bad record followed by good ones is damage.
+    const scan = scanFrames<unknown>(data);
+    if (scan.bad && scan.goodAfterBad) {
+      const qdir = path.join(dir, 'quarantine');
+      await fsp.mkdir(qdir, { recursive: true });
+      const to = path.join(qdir, `server.jrnl.corrupt-${Date.now()}`);
+      await fsp.rename(file, to);
+      throw new JournalCorruptError(
+        `The work-diary server's journal is damaged at byte ${scan.bad.offset}; it was moved to ${to}.`,
+        to,
+      );
     }
+    const records = scan.records;
+    const good = scan.goodEnd;
     const repairedBytes = data.length - good;
     journal.fh = await fsp.open(file, 'a+');
     if (repairedBytes > 0) {
@@ -109,7 +73,7 @@ export class ServerJournal {
     const next = this.chain.then(async () => {
       if (!this.fh) throw new Error('journal closed');
       if (records.length === 0) return;
-      await this.fh.appendFile(records.map(frameRecord).join(''));
+      await this.fh.appendFile(Buffer.concat(records.map((r) => encodeFrame(r))));
       await this.fh.datasync();
     });
     this.chain = next.catch(() => undefined);

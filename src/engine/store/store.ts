@@ -12,7 +12,7 @@ import type { Clock } from '../clock.js';
 import { creditedMinutes, keyOf, localKey, validateSegment, type Segment } from '../rules/segments.js';
 import { decodeFrameAt, encodeFrame, scanFrames } from './frame.js';
 import { fsyncDir, renameDurable, writeFileAtomic, type DurableStep, type StepHook } from './fsutil.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, type LockOptions } from './lock.js';
 import {
   applyRecord,
   emptyState,
@@ -295,6 +295,7 @@ export interface OpenStoreOptions {
   onStep?: StepHook;
   snapshotEveryRecords?: number;
   journalMaxBytes?: number;
+  lock?: LockOptions;
 }
 
 export interface InspectResult {
@@ -376,7 +377,7 @@ export class JournalStore implements Store {
         `${l.formatFile}: unsupported cache format "${fmt.toString('utf8').trim()}"`,
       );
     }
-    const release = await acquireLock(l.lockFile, opts.clock.now());
+    const release = await acquireLock(l.lockFile, opts.clock.now(), opts.lock);
     try {
       // Staging leftovers are never referenced by a record (the record is written after the rename).
       for (const n of await listDir(l.blobsTmpDir))

@@ -36,6 +36,7 @@ import { CACHE_DIR, LOG_ROOTS, isScreenshot, skipReasonFor, walkFiles } from './
 import type { FoundFile } from './sources.js';
 import { collectProcesses, collectSystem } from './system.js';
 import { BundleWriter } from './writer.js';
+import { isPidAlive } from '../../core/pid.js';
 
 export interface BundleRequest {
   ctx: Context;
@@ -102,16 +103,6 @@ export async function checkOutDir(outDir: string, dataDir: string): Promise<stri
   return real;
 }
 
-/** Whether a process with this pid is running (a partial file of a live bundle run is left alone). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Remove partial bundles left by a killed run; a run still writing its own is left alone. */
 export async function removeStalePartials(dir: string, ctx: Context): Promise<void> {
   let names: string[] = [];
@@ -122,7 +113,7 @@ export async function removeStalePartials(dir: string, ctx: Context): Promise<vo
   }
   for (const n of names) {
     const m = PARTIAL_RE.exec(n);
-    if (m && !(m[1] && alive(Number(m[1])))) {
+    if (m && !(m[1] && isPidAlive(Number(m[1])))) {
       await rm(path.join(dir, n), { force: true }).catch(() => undefined);
       ctx.logger.debug(`removed a stale partial bundle: ${n}`);
     }

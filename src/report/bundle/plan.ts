@@ -4,7 +4,9 @@
  * file's ratio is estimated by deflating a sample of its tail, with a safety margin.
  */
 import { open } from 'node:fs/promises';
+import path from 'node:path';
 import zlib from 'node:zlib';
+import { classifyLogFile, logFileNewestMs } from '../../facts/logs.js';
 import type { SkipReason } from './manifest.js';
 import type { FoundFile } from './sources.js';
 
@@ -47,6 +49,11 @@ export async function estimateRatio(file: string, size: number): Promise<number>
   }
 }
 
+/** The newest moment a log can hold: the day in its name (`upwork..YYYYMMDD.log`) where it has one. */
+function newestMs(f: LogCandidate): number {
+  return logFileNewestMs({ date: classifyLogFile(path.basename(f.rel))?.date ?? null, mtimeMs: f.mtimeMs });
+}
+
 export async function planLogs(
   candidates: readonly LogCandidate[],
   opts: { budget: number; now: number; sinceMs?: number },
@@ -55,9 +62,9 @@ export async function planLogs(
   const take: PlannedLog[] = [];
   const skip: PlanResult['skip'] = [];
   let remaining = opts.budget;
-  const sorted = [...candidates].sort((a, b) => b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name));
+  const sorted = [...candidates].sort((a, b) => newestMs(b) - newestMs(a) || a.name.localeCompare(b.name));
   for (const f of sorted) {
-    if (opts.sinceMs !== undefined && f.mtimeMs < opts.now - opts.sinceMs) {
+    if (opts.sinceMs !== undefined && newestMs(f) < opts.now - opts.sinceMs) {
       skip.push({ ...f, reason: 'older-than-since' });
       continue;
     }

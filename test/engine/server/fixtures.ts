@@ -164,6 +164,6 @@ export async function startTestServer(opts: Partial<StartServerOptions> = {}): P
     dataDir,
     clock,
   });
-  const client = new WorkDiaryClient({ url: server.url, ca: server.caPem, timeoutMs: 5_000 });
+  const client = new WorkDiaryClient({ url: server.url, ca: server.caPem, timeoutMs: 5_000, adminSecret: server.adminSecret });
   return { server, client, clock, dataDir };
 }

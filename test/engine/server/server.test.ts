@@ -15,7 +15,7 @@ import {
   type WireSegment,
 } from '../../../src/engine/protocol.js';
 import { HttpStatusError, TransportError, WorkDiaryClient } from '../../../src/engine/server/client.js';
-import { frameRecord } from '../../../src/engine/server/journal.js';
+import { encodeFrame } from '../../../src/engine/store/frame.js';
 import {
   DAY,
   freshDataDir,
@@ -297,7 +297,7 @@ describe('work-diary server: endpoints', () => {
     running.splice(running.indexOf(t1), 1);
     // A crash mid-append leaves half a record.
     const jr = path.join(dataDir, 'server', 'server.jrnl');
-    await fsp.appendFile(jr, frameRecord({ t: 'DELETE', at: T0, key: 'x' }).slice(0, 20));
+    await fsp.appendFile(jr, encodeFrame({ t: 'DELETE', at: T0, key: 'x' }).subarray(0, 20));
     const t2 = await start({ dataDir });
     expect(t2.server.state.digest()).toBe(digest);
     const r2 = await upload(t2, ...specs);

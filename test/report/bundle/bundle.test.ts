@@ -76,6 +76,17 @@ describe('planLogs (size budget)', () => {
     expect(r.skip).toMatchObject([{ name: 'b.log', reason: 'older-than-since' }]);
   });
 
+  it('--since goes by the day in a daily log name, whatever its modification time', async () => {
+    // Copied today, but it holds 2026-11-15 (three days before now): left out of a 1-day window.
+    const r = await planLogs(
+      [f('upwork..20261115.log', 10, 0), f('upwork..20261118.log', 10, 2), f('upwork.cmon.20261117.log', 10, 0)],
+      { budget: 1e6, now, sinceMs: 24 * 3600_000 },
+      ratio,
+    );
+    expect(r.take.map((t) => t.name)).toEqual(['upwork..20261118.log', 'upwork.cmon.20261117.log']);
+    expect(r.skip).toMatchObject([{ name: 'upwork..20261115.log', reason: 'older-than-since' }]);
+  });
+
   it('records a file that cannot be read as skipped with its reason', async () => {
     const r = await planLogs([f('gone.log', 10, 1)], { budget: 1e6, now }, async () => {
       throw Object.assign(new Error('x'), { code: 'ENOENT' });

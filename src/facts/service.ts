@@ -1,17 +1,19 @@
 /**
+/**
  * The service endpoint as the collectors see it: Upwork's real service, or (only under a named
  * scenario, which the runner decides) the engine's reference server; which proxy; and one memoised
  * probe per endpoint per run, so a dead network costs one timeout for the whole run, not one per
- * check.
+ * check. It lives with the collectors (not in network/) because it reads the proxy facts: network/
+ * sits below facts/ and never imports it.
  */
 import type { CollectorInput } from '../core/collector.js';
 import type { Context } from '../core/context.js';
-import { readProxyFacts } from '../facts/proxy.js';
-import { REFERENCE_SERVER_NAME, endpointFromUrl, upworkEndpoints } from './endpoints.js';
-import { memoised } from './memo.js';
-import { probeEndpoint } from './probe.js';
-import { decideProxy, envProxy } from './proxy.js';
-import type { Endpoint, EndpointResult, ProxyDecision } from './types.js';
+import { REFERENCE_SERVER_NAME, endpointFromUrl, upworkEndpoints } from '../network/endpoints.js';
+import { memoised } from '../network/memo.js';
+import { probeEndpoint } from '../network/probe.js';
+import { decideProxy, envProxy } from '../network/proxy.js';
+import type { Endpoint, EndpointResult, ProxyDecision } from '../network/types.js';
+import { readProxyFacts } from './proxy.js';
 
 export const SERVICE_STAGE_TIMEOUT_MS = 4_000;
 

@@ -1,0 +1,294 @@
+/**
+ * The one reader of tracker logs: the real Upwork app's and the reference engine's (which writes the
+ * same names and format). Used by the log-evidence collector, the bundle (`--since` by the date in
+ * the file name) and `inspect`'s timeline.
+ *
+ * File names (research/real-app-facts.md): the app rotates daily, `upwork..YYYYMMDD.log` (main),
+ * `upwork.cmon.YYYYMMDD.log` (connection monitor), `dash..upwork.YYYYMMDD.log`, and older builds
+ * `upwork.YYYYMMDD.log`. What the app does when one day's file grows large is not verified; the
+ * reader also accepts a rotation suffix (`….log.1`, `….1.log`) and undated `upwork.log*`.
+ *
+ * Line format (log4js default layout): `[2025-04-10T12:30:45.123] [INFO] category - message`, in
+ * local time without an offset (inference from log4js' default; not verified on the app), followed
+ * by zero or more lines of a multi-line JSON payload that belongs to the line above. Anything else
+ * is kept as plain text. The reader never throws on content: lines and payloads are bounded, so a
+ * huge or hostile file costs bounded memory per entry. Files are streamed, never read whole.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { classifyLogFile, localDayEndMs, type LogFileName } from '../core/log-names.js';
+
+export {
+  classifyLogFile,
+  localDayEndMs,
+  logFileName,
+  type LogFileKind,
+  type LogFileName,
+} from '../core/log-names.js';
+
+export interface LogFile extends LogFileName {
+  path: string;
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * The log files in `dir`, newest first: by the date in the name (else the modification time), the
+ * live file before its rotated copies. A folder that cannot be listed gives an empty list and the
+ * error, so callers can say "could not read" rather than "no logs".
+ */
+export async function listLogFiles(dir: string): Promise<{ files: LogFile[]; error?: string }> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { files: [], error: code === 'ENOENT' ? undefined : String((e as Error).message) };
+  }
+  const files: LogFile[] = [];
+  for (const name of names) {
+    const kind = classifyLogFile(name);
+    if (!kind) continue;
+    const p = path.join(dir, name);
+    const st = await stat(p).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    files.push({ ...kind, path: p, name, size: st.size, mtimeMs: st.mtimeMs });
+  }
+  return { files: sortNewestFirst(files) };
+}
+
+export function sortNewestFirst<T extends LogFileName & { mtimeMs: number; name: string }>(files: T[]): T[] {
+  const key = (f: T) => (f.date ? localDayEndMs(f.date) : f.mtimeMs);
+  return [...files].sort(
+    (a, b) => key(b) - key(a) || a.rotation - b.rotation || b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name),
+  );
+}
+
+/**
+ * The newest moment a file can hold: the end of the day in its name (a daily file is written until
+ * midnight), else its modification time. `--since` keeps a file when this is within the window;
+ * a dated file touched later (copied, restored) still counts by its name's day.
+ */
+export function logFileNewestMs(f: Pick<LogFile, 'date' | 'mtimeMs'>): number {
+  return f.date ? Math.min(localDayEndMs(f.date), Math.max(f.mtimeMs, 0) || Infinity) : f.mtimeMs;
+}
+
+// ---------- lines ----------
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'mark';
+const LEVELS: ReadonlyMap<string, LogLevel> = new Map([
+  ['trace', 'trace'],
+  ['debug', 'debug'],
+  ['info', 'info'],
+  ['warn', 'warn'],
+  ['warning', 'warn'],
+  ['error', 'error'],
+  ['fatal', 'fatal'],
+  ['mark', 'mark'],
+]);
+
+export interface LogPayload {
+  /** The continuation lines as written (bounded). */
+  text: string;
+  /** The payload's `"type"` (e.g. `TRACKER_UPLOAD_STARTED`), when it has one. */
+  type: string | null;
+  /** The parsed JSON when the payload is JSON. */
+  json?: unknown;
+  /** Lines or characters were dropped to stay within the bounds. */
+  truncated: boolean;
+}
+
+export interface LogEvent {
+  kind: 'event';
+  /** 1-based line number of the header line. */
+  line: number;
+  /** The timestamp as written (`2025-04-10T12:30:45.123`, local time). */
+  time: string;
+  /** The same moment in epoch ms (local time as this machine's zone; the offset when written), or null. */
+  at: number | null;
+  level: LogLevel;
+  category: string;
+  message: string;
+  payload?: LogPayload;
+}
+
+export interface LogText {
+  kind: 'text';
+  line: number;
+  text: string;
+}
+
+export type LogEntry = LogEvent | LogText;
+
+/** Bounds that keep memory flat on hostile input. */
+export const MAX_LINE_CHARS = 8_192;
+export const MAX_PAYLOAD_CHARS = 64 * 1024;
+
+const HEADER =
+  /^\[(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)(Z|[+-]\d{2}:?\d{2})?\]\s+\[([A-Za-z]+)\]\s+(\S+?)(?: - |: | -$|:$)(.*)$/;
+
+/** Epoch ms of a local wall-clock time (`2025-04-10`, `12:30:45.123`), or null when it is not a real time. */
+export function localTimeToEpoch(date: string, time: string, offset?: string): number | null {
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  const [hms, frac = '0'] = time.split('.');
+  const [h, mi, s] = hms!.split(':').map(Number) as [number, number, number];
+  const ms = Math.floor(Number(`0.${frac}`) * 1000);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
+  if (offset) {
+    const sign = offset === 'Z' ? 0 : offset.startsWith('-') ? -1 : 1;
+    const digits = offset.replace(/[^\d]/g, '');
+    const off = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0));
+    return Date.UTC(y, mo - 1, d, h, mi, s, ms) - off * 60_000;
+  }
+  const t = new Date(y, mo - 1, d, h, mi, s, ms).getTime();
+  return Number.isFinite(t) ? t : null;
+}
+
+/** The header of an event line, or undefined when the line is not one. */
+export function parseLogHeader(line: string): Omit<LogEvent, 'kind' | 'line' | 'payload'> | undefined {
+  const m = HEADER.exec(line);
+  if (!m) return undefined;
+  const [, date, time, offset, levelWord, category, message] = m;
+  const level = LEVELS.get(levelWord!.toLowerCase());
+  if (!level) return undefined;
+  return {
+    time: `${date}T${time}${offset ?? ''}`,
+    at: localTimeToEpoch(date!, time!, offset),
+    level,
+    category: category!,
+    message: message!.trim(),
+  };
+}
+
+const TYPE_RE = /"type"\s*:\s*"([^"\\]{1,100})"/;
+
+function finishPayload(lines: string[], truncated: boolean, message: string): LogPayload {
+  const text = lines.join('\n');
+  let json: unknown;
+  // A payload may open on the header line (`… - {`) and close below it.
+  const opener = /[[{]\s*$/.exec(message);
+  for (const candidate of [text, opener ? `${message.slice(opener.index)}\n${text}` : undefined]) {
+    if (candidate === undefined || truncated) continue;
+    try {
+      json = JSON.parse(candidate);
+      break;
+    } catch {
+      // not JSON: the text is kept as it is
+    }
+  }
+  const fromJson =
+    json && typeof json === 'object' && typeof (json as { type?: unknown }).type === 'string'
+      ? (json as { type: string }).type
+      : undefined;
+  const type = fromJson ?? TYPE_RE.exec(text)?.[1] ?? TYPE_RE.exec(message)?.[1] ?? null;
+  return { text, type, ...(json !== undefined ? { json } : {}), truncated };
+}
+
+/**
+ * A line-at-a-time parser: feed lines, get entries once they are complete (an event is complete
+ * when the next header or the end arrives, since its payload follows it).
+ */
+export class LogParser {
+  private lineNo = 0;
+  private pending: LogEvent | undefined;
+  private payload: string[] = [];
+  private payloadChars = 0;
+  private truncated = false;
+
+  push(raw: string): LogEntry[] {
+    this.lineNo++;
+    const line = raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw.replace(/\r$/, '');
+    const header = parseLogHeader(line);
+    if (header) {
+      const done = this.flush();
+      this.pending = { kind: 'event', line: this.lineNo, ...header };
+      return done;
+    }
+    if (this.pending) {
+      this.addPayloadLine(line, raw.length > MAX_LINE_CHARS);
+      return [];
+    }
+    return line.trim() ? [{ kind: 'text', line: this.lineNo, text: line }] : [];
+  }
+
+  end(): LogEntry[] {
+    return this.flush();
+  }
+
+  private addPayloadLine(line: string, cut: boolean): void {
+    if (cut) this.truncated = true;
+    if (this.payloadChars + line.length > MAX_PAYLOAD_CHARS) {
+      this.truncated = true;
+      return;
+    }
+    this.payload.push(line);
+    this.payloadChars += line.length + 1;
+  }
+
+  private flush(): LogEntry[] {
+    const e = this.pending;
+    if (!e) return [];
+    // Trailing blank lines are separators, not payload.
+    while (this.payload.length && !this.payload.at(-1)!.trim()) this.payload.pop();
+    if (this.payload.length) e.payload = finishPayload(this.payload, this.truncated, e.message);
+    this.pending = undefined;
+    this.payload = [];
+    this.payloadChars = 0;
+    this.truncated = false;
+    return [e];
+  }
+}
+
+/** Parse a whole text (a small log, a bundle entry already in memory). */
+export function parseLogText(text: string): LogEntry[] {
+  const p = new LogParser();
+  const out: LogEntry[] = [];
+  for (const line of text.split('\n')) out.push(...p.push(line));
+  out.push(...p.end());
+  return out;
+}
+
+/** Lines of a chunked text stream, each bounded (the rest of an over-long line is dropped). */
+export async function* streamLines(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+  let carry = '';
+  let dropping = false;
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of chunks) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      const piece = text.slice(start, nl);
+      if (!dropping) yield carry + piece.slice(0, Math.max(0, MAX_LINE_CHARS + 1 - carry.length));
+      carry = '';
+      dropping = false;
+      start = nl + 1;
+    }
+    if (!dropping) {
+      carry += text.slice(start);
+      if (carry.length > MAX_LINE_CHARS) {
+        yield carry.slice(0, MAX_LINE_CHARS + 1);
+        carry = '';
+        dropping = true;
+      }
+    }
+  }
+  const rest = carry + decoder.decode();
+  if (rest && !dropping) yield rest;
+}
+
+/** The entries of a stream of log text, in order. */
+export async function* readLogStream(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<LogEntry> {
+  const p = new LogParser();
+  for await (const line of streamLines(chunks)) yield* p.push(line);
+  yield* p.end();
+}
+
+/**
+ * The entries of one log file, streamed. An unreadable file ends the iteration with an error the
+ * caller catches; content never throws.
+ */
+export function readLogFile(file: string, opts: { start?: number } = {}): AsyncGenerator<LogEntry> {
+  return readLogStream(createReadStream(file, { start: opts.start, highWaterMark: 64 * 1024 }));
+}
