@@ -16,7 +16,7 @@ import {
 } from '../network/endpoints.js';
 import { CAUSE_WORDS, classifyReachability, networkPulse, reachEndpoint } from '../network/reachability.js';
 import { loadPacText } from '../network/pac.js';
-import { compilePac, envProxy, parseProxyServer, redactProxyUrl } from '../network/proxy.js';
+import { PacLimitError, compilePac, envProxy, parseProxyServer, redactProxyUrl } from '../network/proxy.js';
 import type { NetworkReport } from '../network/render.js';
 import { renderNetworkJson, renderNetworkJunit, renderNetworkText } from '../network/render.js';
 import type { Endpoint, EndpointResult } from '../network/types.js';
@@ -163,6 +163,9 @@ export async function runNetworkCommand(opts: NetworkOptions, ctxIn?: Context): 
         ...(extraCa.length ? { extraCa } : {}),
         monotonic: () => ctx.monotonic(),
       });
+    } catch (e) {
+      if (e instanceof PacLimitError) throw new UserError(`The PAC file ${pacSource}: ${e.message}.`);
+      throw e;
     } finally {
       pac?.dispose();
     }
