@@ -5,6 +5,11 @@
  * segments the server refused.
  * Why: when the cache is full the tracker cannot log time on any contract, and cached time that is
  * not uploaded before the Work Diary locks (Monday 12:00 UTC) is lost for good.
+ * A cache that could not be read or was damaged is the headline, with the minutes at risk: never a
+ * pass and never a footnote, because the numbers below it are then a lower bound.
+ *
+ * Each problem is one named function of (facts, context) → Problem | undefined; `run` collects
+ * them, so a new source of evidence is one more entry in PROBLEMS.
  */
 import { defineCheck, missingFacts } from '../core/check.js';
 import { factValue } from '../core/facts.js';
@@ -45,6 +50,282 @@ interface Problem {
   outcome: CheckOutcome;
 }
 
+interface Ctx {
+  c: CacheFacts;
+  now: number;
+  capacity: number;
+  pendingMin: number;
+  pendingSeg: number;
+  percent: number;
+  level: string;
+  full: boolean;
+}
+
+const UPLOAD = {
+  text: 'Connect to the internet and let the app upload ("Online and uploading" turns to "Online"), or run the upload now. Never delete the cache folder: it is your unbilled time.',
+  commands: ['upwork-doctor fix --only cache-upload'],
+  docsUrl: DOCS,
+  fixIds: ['cache-upload'],
+};
+
+function risk(minutes: number | null): string {
+  if (minutes === null) return 'an unknown amount of tracked time';
+  return minutes === 0 ? 'no time' : `about ${hours(minutes)} of tracked time`;
+}
+
+/** Damage first: what could not be read or trusted, and how much time it puts at risk. */
+function damageProblem({ c }: Ctx): Problem | undefined {
+  const damage = c.damage ?? [
+    ...c.damaged.map((d) => ({
+      kind: 'bad-record',
+      file: d.file,
+      detail: `bad record at byte ${d.offset} (${d.why})`,
+      minutesAtRisk: null,
+    })),
+    ...(c.tornTail
+      ? [
+          {
+            kind: 'torn-tail',
+            file: c.tornTail.file,
+            detail: `${c.tornTail.bytes} bytes of an unfinished last record (a crash mid-write, never confirmed as saved)`,
+            minutesAtRisk: 0,
+          },
+        ]
+      : []),
+  ];
+  const quarantined = c.quarantined.map(
+    (q) => `quarantine/${q.name} (${q.bytes} bytes): set aside by the tracker, kept for repair.`,
+  );
+  if (damage.length === 0 && quarantined.length === 0) return undefined;
+  const unknown =
+    damage.some((d) => d.minutesAtRisk === null) || (damage.length === 0 && quarantined.length > 0);
+  const total = unknown ? null : damage.reduce((a, d) => a + (d.minutesAtRisk ?? 0), 0);
+  const serious = total === null || total > 0 || quarantined.length > 0;
+  const what = damage.length > 0 ? damage.map((d) => d.file).join(', ') : 'quarantined files';
+  return {
+    rank: -1,
+    outcome: {
+      status: serious ? 'fail' : 'warn',
+      code: 'UWD-CACHE-009',
+      summary: `Part of the offline cache could not be read or is damaged (${what}): ${risk(total)} may not upload, so the numbers below are a lower bound.`,
+      details: [
+        ...damage.map(
+          (d) =>
+            `${d.file}: ${d.detail}${d.minutesAtRisk === null ? '; time at risk unknown' : d.minutesAtRisk > 0 ? `; about ${d.minutesAtRisk} min at risk` : ''}.`,
+        ),
+        ...quarantined,
+      ],
+      remediation: {
+        text: 'Do not delete anything and do not track on this computer until it is repaired. Create a support bundle (upwork-doctor bundle) so support can recover the time.',
+        commands: ['upwork-doctor bundle'],
+        docsUrl: DOCS,
+      },
+    },
+  };
+}
+
+function fullProblem({ full, level }: Ctx): Problem | undefined {
+  if (!full) return undefined;
+  return {
+    rank: 0,
+    outcome: {
+      status: 'fail',
+      code: 'UWD-CACHE-003',
+      summary: `The offline cache is full (${level}): you can no longer log time on any contract until it uploads.`,
+      remediation: UPLOAD,
+    },
+  };
+}
+
+function lockProblem({ c, now }: Ctx): Problem | undefined {
+  const oldest = c.oldestPending;
+  if (oldest && oldest.lockAt <= now) {
+    return {
+      rank: 1,
+      outcome: {
+        status: 'fail',
+        code: 'UWD-CACHE-004',
+        summary: `Cached time from the week of ${iso(oldest.lockAt - 7 * 24 * HOUR - 12 * HOUR).slice(0, 10)} was not uploaded before its Work Diary locked (${iso(oldest.lockAt)}), so it can no longer be billed.`,
+        details: [`Oldest waiting: ${segment(oldest)}.`],
+        remediation: {
+          text: 'Time can no longer be added to a locked week. Contact your client about a bonus or manual adjustment, and keep the cache folder (do not delete it) in case support asks for it.',
+          docsUrl: DOCS,
+        },
+      },
+    };
+  }
+  if (oldest && oldest.lockAt - now <= LOCK_WINDOW_MS) {
+    return {
+      rank: 2,
+      outcome: {
+        status: 'fail',
+        code: 'UWD-CACHE-005',
+        summary: `Cached time must upload within ${until(oldest.lockAt - now)}: its week's Work Diary locks at ${iso(oldest.lockAt)} and time not uploaded by then is lost.`,
+        details: [`Oldest waiting: ${segment(oldest)}.`],
+        remediation: UPLOAD,
+      },
+    };
+  }
+  return undefined;
+}
+
+function conflictProblem({ c, pendingSeg }: Ctx): Problem | undefined {
+  if (pendingSeg === 0 || !c.anotherDeviceLive) return undefined;
+  return {
+    rank: 3,
+    outcome: {
+      status: 'fail',
+      code: 'UWD-CACHE-006',
+      summary:
+        'Another computer is logging time on your account while this one has cached time waiting, so the cached time will be refused.',
+      remediation: {
+        text: 'Stop the tracker on the other computer, then upload the cache from this one before tracking again anywhere else.',
+        commands: ['upwork-doctor fix --only cache-upload'],
+        docsUrl: DOCS,
+        fixIds: ['cache-upload'],
+      },
+    },
+  };
+}
+
+function stuckProblem({ c, now, pendingSeg }: Ctx): Problem | undefined {
+  const st = c.status;
+  const caching = st && ['OFFLINE_CACHING', 'CONNECTING', 'CACHE_FULL'].includes(st.state);
+  if (!st || !caching || pendingSeg === 0 || !c.probe?.reachable) return undefined;
+  const since = st.lastSuccessAt ?? st.since;
+  if (since !== null && now - since < STUCK_AFTER_MS) return undefined;
+  return {
+    rank: 4,
+    outcome: {
+      status: 'fail',
+      code: 'UWD-CACHE-007',
+      summary: `The tracker is stuck in caching mode ("${st.label}") although the work-diary service is reachable from this machine, so your time is not uploading.`,
+      details: [
+        since === null ? 'No upload has succeeded yet.' : `Last successful upload: ${iso(since)}.`,
+        st.lastError ? `Last error: ${st.lastError}.` : 'No error recorded.',
+      ],
+      remediation: {
+        text: 'Restart the Upwork app so it reconnects; if it stays in caching mode, check that TLS 1.2 is enabled and no proxy or antivirus blocks it, then upload the cache.',
+        commands: ['upwork-doctor fix --only cache-upload'],
+        docsUrl: DOCS,
+        fixIds: ['cache-upload'],
+      },
+    },
+  };
+}
+
+function rejectedProblem({ c }: Ctx): Problem | undefined {
+  if (c.rejected.length === 0) return undefined;
+  const codes = [...new Set(c.rejected.map((r) => r.code))];
+  const minutes = c.rejected.reduce((a, r) => a + r.minutes, 0);
+  return {
+    rank: 5,
+    outcome: {
+      status: 'warn',
+      code: 'UWD-CACHE-008',
+      summary: `${c.rejected.length} cached segment(s) (${minutes} min) were refused by the server (${codes.join(', ')}) and will not be billed.`,
+      details: c.rejected.slice(0, 10).map((r) => `contract ${r.contractId}, ${iso(r.slotStart)}: ${r.code}`),
+      remediation: {
+        text: 'Refused segments are kept, not retried. Ask your client to add the time manually or pay a bonus; for CONTRACT_NOT_ACTIVE check the contract is active, for DEVICE_CONFLICT track on one computer at a time.',
+        docsUrl: DOCS,
+      },
+    },
+  };
+}
+
+function nearlyFullProblem({ full, percent, level }: Ctx): Problem | undefined {
+  if (full || percent < WARN_PERCENT) return undefined;
+  return {
+    rank: 6,
+    outcome: {
+      status: 'warn',
+      code: 'UWD-CACHE-002',
+      summary: `The offline cache is ${percent} % full (${level}): when it is full you cannot log time on any contract.`,
+      remediation: UPLOAD,
+    },
+  };
+}
+
+/** Every problem the check knows, in no particular order (rank decides the headline). */
+export const PROBLEMS: ReadonlyArray<(ctx: Ctx) => Problem | undefined> = [
+  damageProblem,
+  fullProblem,
+  lockProblem,
+  conflictProblem,
+  stuckProblem,
+  rejectedProblem,
+  nearlyFullProblem,
+];
+
+function evidenceOf({ c, now, capacity, percent }: Ctx): Record<string, unknown> {
+  return {
+    format: c.format,
+    cacheDir: c.cacheDir,
+    pendingSegments: c.pendingSegments,
+    pendingMinutes: c.pendingMinutes,
+    capacityMinutes: capacity,
+    capacitySource: c.capacitySource ?? 'default',
+    percent,
+    oldestPending: c.oldestPending,
+    newestPending: c.newestPending,
+    rejected: c.rejected,
+    damage: c.damage ?? null,
+    status: c.status,
+    probe: c.probe,
+    anotherDeviceLive: c.anotherDeviceLive,
+    now: new Date(now).toISOString(),
+    sources: 'Upwork/Cache journal, engine/config.json, engine/status.json',
+  };
+}
+
+function unknownFormat(c: CacheFacts, evidence: Record<string, unknown>): CheckOutcome {
+  const bytes = c.folders.reduce((a, f) => a + f.bytes, 0);
+  const files = c.folders.reduce((a, f) => a + f.files, 0);
+  return {
+    status: 'skip',
+    code: 'UWD-CACHE-010',
+    summary:
+      "Not checked: the installed app's cache format is not public, so how much time waits to upload cannot be read.",
+    details: [
+      c.note ?? 'The cache folder was measured only.',
+      c.folders.length > 0
+        ? `${files} file(s), ${bytes} bytes in ${c.folders.map((f) => f.path).join(', ')}.`
+        : 'No cache-like folder was found in the data folder.',
+    ],
+    evidence: { ...evidence, folders: c.folders },
+  };
+}
+
+function contextOf(c: CacheFacts, collectedAt: string): Ctx {
+  const now = c.engineNow ?? Date.parse(collectedAt);
+  const capacity = c.capacityMinutes ?? DEFAULT_CAPACITY_MINUTES;
+  const pendingMin = c.pendingMinutes ?? 0;
+  const percent = capacity > 0 ? Math.floor((pendingMin / capacity) * 100) : 0;
+  return {
+    c,
+    now,
+    capacity,
+    pendingMin,
+    pendingSeg: c.pendingSegments ?? 0,
+    percent,
+    level: `${hours(pendingMin)} of ${hours(capacity)} (${percent} %)`,
+    full: pendingMin >= capacity || c.status?.state === 'CACHE_FULL',
+  };
+}
+
+function baseDetails({ c, pendingSeg, level }: Ctx): string[] {
+  const oldest = c.oldestPending;
+  return [
+    `Cache: ${pendingSeg} segment(s), ${level}, capacity from ${c.capacitySource ?? 'default'}.`,
+    ...(c.status
+      ? [
+          `Status: "${c.status.label}"${c.status.lastSuccessAt ? `, last upload ${iso(c.status.lastSuccessAt)}` : ''}.`,
+        ]
+      : []),
+    ...(oldest ? [`Oldest waiting: ${segment(oldest)}; its week locks ${iso(oldest.lockAt)}.`] : []),
+  ];
+}
+
 export const cacheFullness = defineCheck({
   id: 'cache-fullness',
   title: 'Offline time cache',
@@ -56,216 +337,19 @@ export const cacheFullness = defineCheck({
   run(facts) {
     const missing = missingFacts(this, facts);
     if (missing) return missing;
-    const c: CacheFacts = factValue(facts, 'cache')!;
-    const now = c.engineNow ?? Date.parse(facts.collectedAt);
-    const capacity = c.capacityMinutes ?? DEFAULT_CAPACITY_MINUTES;
-    const pendingMin = c.pendingMinutes ?? 0;
-    const pendingSeg = c.pendingSegments ?? 0;
-    const percent = capacity > 0 ? Math.floor((pendingMin / capacity) * 100) : 0;
-    const level = `${hours(pendingMin)} of ${hours(capacity)} (${percent} %)`;
-    const evidence: Record<string, unknown> = {
-      format: c.format,
-      cacheDir: c.cacheDir,
-      pendingSegments: c.pendingSegments,
-      pendingMinutes: c.pendingMinutes,
-      capacityMinutes: capacity,
-      capacitySource: c.capacitySource ?? 'default',
-      percent,
-      oldestPending: c.oldestPending,
-      newestPending: c.newestPending,
-      rejected: c.rejected,
-      status: c.status,
-      probe: c.probe,
-      anotherDeviceLive: c.anotherDeviceLive,
-      now: new Date(now).toISOString(),
-      sources: 'Upwork/Cache journal, engine/config.json, engine/status.json',
-    };
-
-    if (c.format === 'unknown') {
-      const bytes = c.folders.reduce((a, f) => a + f.bytes, 0);
-      const files = c.folders.reduce((a, f) => a + f.files, 0);
-      return {
-        status: 'skip',
-        code: 'UWD-CACHE-010',
-        summary:
-          "Not checked: the installed app's cache format is not public, so how much time waits to upload cannot be read.",
-        details: [
-          c.note ?? 'The cache folder was measured only.',
-          c.folders.length > 0
-            ? `${files} file(s), ${bytes} bytes in ${c.folders.map((f) => f.path).join(', ')}.`
-            : 'No cache-like folder was found in the data folder.',
-        ],
-        evidence: { ...evidence, folders: c.folders },
-      };
-    }
-
-    const problems: Problem[] = [];
-    const upload = {
-      text: 'Connect to the internet and let the app upload ("Online and uploading" turns to "Online"), or run the upload now. Never delete the cache folder: it is your unbilled time.',
-      commands: ['upwork-doctor fix --only cache-upload'],
-      docsUrl: DOCS,
-      fixIds: ['cache-upload'],
-    };
-    const full = pendingMin >= capacity || c.status?.state === 'CACHE_FULL';
-    if (full) {
-      problems.push({
-        rank: 0,
-        outcome: {
-          status: 'fail',
-          code: 'UWD-CACHE-003',
-          summary: `The offline cache is full (${level}): you can no longer log time on any contract until it uploads.`,
-          remediation: upload,
-        },
-      });
-    }
-
-    const oldest = c.oldestPending;
-    if (oldest && oldest.lockAt <= now) {
-      problems.push({
-        rank: 1,
-        outcome: {
-          status: 'fail',
-          code: 'UWD-CACHE-004',
-          summary: `Cached time from the week of ${iso(oldest.lockAt - 7 * 24 * HOUR - 12 * HOUR).slice(0, 10)} was not uploaded before its Work Diary locked (${iso(oldest.lockAt)}), so it can no longer be billed.`,
-          details: [`Oldest waiting: ${segment(oldest)}.`],
-          remediation: {
-            text: 'Time can no longer be added to a locked week. Contact your client about a bonus or manual adjustment, and keep the cache folder (do not delete it) in case support asks for it.',
-            docsUrl: DOCS,
-          },
-        },
-      });
-    } else if (oldest && oldest.lockAt - now <= LOCK_WINDOW_MS) {
-      problems.push({
-        rank: 2,
-        outcome: {
-          status: 'fail',
-          code: 'UWD-CACHE-005',
-          summary: `Cached time must upload within ${until(oldest.lockAt - now)}: its week's Work Diary locks at ${iso(oldest.lockAt)} and time not uploaded by then is lost.`,
-          details: [`Oldest waiting: ${segment(oldest)}.`],
-          remediation: upload,
-        },
-      });
-    }
-
-    if (pendingSeg > 0 && c.anotherDeviceLive) {
-      problems.push({
-        rank: 3,
-        outcome: {
-          status: 'fail',
-          code: 'UWD-CACHE-006',
-          summary:
-            'Another computer is logging time on your account while this one has cached time waiting, so the cached time will be refused.',
-          remediation: {
-            text: 'Stop the tracker on the other computer, then upload the cache from this one before tracking again anywhere else.',
-            commands: ['upwork-doctor fix --only cache-upload'],
-            docsUrl: DOCS,
-            fixIds: ['cache-upload'],
-          },
-        },
-      });
-    }
-
-    const caching = c.status && ['OFFLINE_CACHING', 'CONNECTING', 'CACHE_FULL'].includes(c.status.state);
-    if (caching && pendingSeg > 0 && c.probe?.reachable) {
-      const since = c.status!.lastSuccessAt ?? c.status!.since;
-      if (since === null || now - since >= STUCK_AFTER_MS) {
-        problems.push({
-          rank: 4,
-          outcome: {
-            status: 'fail',
-            code: 'UWD-CACHE-007',
-            summary: `The tracker is stuck in caching mode ("${c.status!.label}") although the work-diary service is reachable from this machine, so your time is not uploading.`,
-            details: [
-              since === null ? 'No upload has succeeded yet.' : `Last successful upload: ${iso(since)}.`,
-              c.status!.lastError ? `Last error: ${c.status!.lastError}.` : 'No error recorded.',
-            ],
-            remediation: {
-              text: 'Restart the Upwork app so it reconnects; if it stays in caching mode, check that TLS 1.2 is enabled and no proxy or antivirus blocks it, then upload the cache.',
-              commands: ['upwork-doctor fix --only cache-upload'],
-              docsUrl: DOCS,
-              fixIds: ['cache-upload'],
-            },
-          },
-        });
-      }
-    }
-
-    if (c.rejected.length > 0) {
-      const codes = [...new Set(c.rejected.map((r) => r.code))];
-      const minutes = c.rejected.reduce((a, r) => a + r.minutes, 0);
-      problems.push({
-        rank: 5,
-        outcome: {
-          status: 'warn',
-          code: 'UWD-CACHE-008',
-          summary: `${c.rejected.length} cached segment(s) (${minutes} min) were refused by the server (${codes.join(', ')}) and will not be billed.`,
-          details: c.rejected
-            .slice(0, 10)
-            .map((r) => `contract ${r.contractId}, ${iso(r.slotStart)}: ${r.code}`),
-          remediation: {
-            text: 'Refused segments are kept, not retried. Ask your client to add the time manually or pay a bonus; for CONTRACT_NOT_ACTIVE check the contract is active, for DEVICE_CONFLICT track on one computer at a time.',
-            docsUrl: DOCS,
-          },
-        },
-      });
-    }
-
-    if (!full && percent >= WARN_PERCENT) {
-      problems.push({
-        rank: 6,
-        outcome: {
-          status: 'warn',
-          code: 'UWD-CACHE-002',
-          summary: `The offline cache is ${percent} % full (${level}): when it is full you cannot log time on any contract.`,
-          remediation: upload,
-        },
-      });
-    }
-
-    if (c.damaged.length > 0 || c.quarantined.length > 0 || c.tornTail) {
-      problems.push({
-        rank: 7,
-        outcome: {
-          status: 'warn',
-          code: 'UWD-CACHE-009',
-          summary:
-            'Part of the cache is damaged or was set aside (quarantined); the tracker keeps it, but time in it may not upload.',
-          details: [
-            ...c.damaged.map((d) => `${d.file}: bad record at byte ${d.offset} (${d.why}).`),
-            ...c.quarantined.map((q) => `quarantine/${q.name} (${q.bytes} bytes).`),
-            ...(c.tornTail
-              ? [
-                  `${c.tornTail.file}: ${c.tornTail.bytes} bytes of an unfinished last record (a crash mid-write; trimmed on next start).`,
-                ]
-              : []),
-          ],
-          remediation: {
-            text: 'Do not delete anything. Create a support bundle (upwork-doctor bundle) so support can recover the time.',
-            commands: ['upwork-doctor bundle'],
-            docsUrl: DOCS,
-          },
-        },
-      });
-    }
-
-    const base = [
-      `Cache: ${pendingSeg} segment(s), ${level}, capacity from ${c.capacitySource ?? 'default'}.`,
-      ...(c.status
-        ? [
-            `Status: "${c.status.label}"${c.status.lastSuccessAt ? `, last upload ${iso(c.status.lastSuccessAt)}` : ''}.`,
-          ]
-        : []),
-      ...(oldest ? [`Oldest waiting: ${segment(oldest)}; its week locks ${iso(oldest.lockAt)}.`] : []),
-    ];
-
+    const ctx = contextOf(factValue(facts, 'cache')!, facts.collectedAt);
+    const evidence = evidenceOf(ctx);
+    if (ctx.c.format === 'unknown') return unknownFormat(ctx.c, evidence);
+    const problems = PROBLEMS.map((p) => p(ctx)).filter((p): p is Problem => p !== undefined);
+    const base = baseDetails(ctx);
     if (problems.length === 0) {
       return {
         status: 'pass',
         code: 'UWD-CACHE-001',
         summary:
-          pendingSeg === 0
-            ? `Nothing waits in the offline cache (capacity ${hours(capacity)}).`
-            : `The offline cache holds ${level}, well within capacity, and can upload in time.`,
+          ctx.pendingSeg === 0
+            ? `Nothing waits in the offline cache (capacity ${hours(ctx.capacity)}).`
+            : `The offline cache holds ${ctx.level}, well within capacity, and can upload in time.`,
         details: base,
         evidence,
       };

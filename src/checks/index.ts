@@ -12,6 +12,7 @@ import { diskSpace } from './disk-space.js';
 import { duplicateInstalls } from './duplicate-installs.js';
 import { helperCpu } from './helper-cpu.js';
 import { screenRecording } from './screen-recording.js';
+import { supportedSystem } from './supported-system.js';
 import { tlsSettings } from './tls-settings.js';
 import { upworkConnection } from './upwork-connection.js';
 
@@ -25,6 +26,7 @@ export const checks: readonly Check[] = [
   duplicateInstalls,
   helperCpu,
   screenRecording,
+  supportedSystem,
   tlsSettings,
   upworkConnection,
 ];

@@ -5,6 +5,8 @@ import type { LogLevel } from '../core/context.js';
 import { parseTimeServer } from '../network/time-server.js';
 
 export interface OutputFlags {
+  /** Open the written HTML file with the system's viewer (commands that write HTML). */
+  open?: boolean;
   quiet?: boolean;
   verbose?: boolean;
   color?: boolean;
@@ -37,6 +39,14 @@ export function addOutputOptions(cmd: Command): Command {
     .option('-q, --quiet', 'only problems and the summary')
     .option('-v, --verbose', 'details, timings and debug logs on stderr')
     .option('--no-color', 'no colour (NO_COLOR and FORCE_COLOR are honoured too)');
+}
+
+/** `--open` for the commands that can write an HTML page. */
+export function addOpenOption(cmd: Command): Command {
+  return cmd.option(
+    '--open',
+    "open the written HTML file with the system's viewer (the path is printed too)",
+  );
 }
 
 export function logLevelFor(flags: OutputFlags): LogLevel {

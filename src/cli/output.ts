@@ -1,4 +1,5 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import { UserError } from '../core/errors.js';
@@ -23,12 +24,36 @@ export function canShowUnicode(ctx: Pick<Context, 'platform' | 'env'>): boolean 
   return ctx.platform !== 'win32' || Boolean(ctx.env.WT_SESSION);
 }
 
-/** A rendered report goes to --output (written whole) or to stdout. */
-export async function emitReport(ctx: Context, rendered: string, output: string | undefined): Promise<void> {
-  if (output) {
-    await writeFileAtomic(output, rendered);
-    ctx.logger.info(`Report written to ${output}`);
-  } else {
+/**
+ * A rendered report goes to --output (written whole) or to stdout. With --open (HTML only) it is
+ * written to --output, or to a fresh file in the temp folder, then opened with the system's
+ * viewer; the path is always printed, since over SSH nothing visible happens.
+ */
+export async function emitReport(
+  ctx: Context,
+  rendered: string,
+  output: string | undefined,
+  open?: { format: string; name: string },
+): Promise<void> {
+  if (open && open.format !== 'html') throw new UserError('--open needs --format html.');
+  const file =
+    output ?? (open ? path.join(os.tmpdir(), `upwork-doctor-${open.name}-${ctx.now()}.html`) : undefined);
+  if (!file) {
     ctx.stdout(rendered);
+    return;
+  }
+  await writeFileAtomic(file, rendered);
+  if (!open) {
+    ctx.logger.info(`Report written to ${file}`);
+    return;
+  }
+  const abs = path.resolve(file);
+  ctx.stdout(`Report written to ${abs}\n`);
+  try {
+    await ctx.open(abs);
+  } catch (e) {
+    ctx.logger.warn(
+      `could not open it with the system's viewer (${(e as Error).message}); open ${abs} yourself.`,
+    );
   }
 }

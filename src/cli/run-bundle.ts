@@ -24,6 +24,7 @@ export interface BundleOptions extends OutputFlags, TargetFlags {
   includeScreenshots?: boolean;
   yes?: boolean;
   json?: boolean;
+  dryRun?: boolean;
   deadline: number;
 }
 
@@ -34,12 +35,12 @@ export async function runBundleCommand(
 ): Promise<number> {
   const ctx =
     ctxIn ?? createContext({ logLevel: logLevelFor(opts), color: opts.color === false ? false : undefined });
-  const { checkOutDir, createBundle, readRecipient } = await import('../report/bundle/bundle.js');
+  const { checkOutDir, createBundle, planOnly, readRecipient } = await import('../report/bundle/bundle.js');
   const { parseDuration, sanitizeTicket } = await import('../report/bundle/names.js');
   const ticket = opts.ticket !== undefined ? sanitizeTicket(opts.ticket) : undefined;
   const sinceMs = opts.since !== undefined ? parseDuration(opts.since) : undefined;
   const interactive = ctx.isTTY && !ctx.isCI;
-  if (!opts.yes && !interactive) {
+  if (!opts.yes && !interactive && !opts.dryRun) {
     throw new UserError(
       'Not writing a bundle: there is no terminal to show what it includes and ask. Pass --yes to agree (nothing was written).',
       ExitCode.Failed,
@@ -69,7 +70,7 @@ export async function runBundleCommand(
     await prepared.dispose();
   }
   const report = buildReport(run, exitCodeFor(run));
-  const result = await createBundle({
+  const request = {
     ctx,
     target,
     facts: run.facts,
@@ -84,7 +85,18 @@ export async function runBundleCommand(
     maxSizeMB: opts.maxSize,
     includeScreenshots: Boolean(opts.includeScreenshots),
     confirm: !opts.yes,
-  });
+    progress: !opts.json && !opts.quiet,
+  };
+  if (opts.dryRun) {
+    const dry = await planOnly(request);
+    ctx.stdout(
+      opts.json
+        ? `${JSON.stringify({ dryRun: true, parts: dry.parts, entries: dry.entries }, null, 2)}\n`
+        : `${dry.text}\n`,
+    );
+    return ExitCode.Ok;
+  }
+  const result = await createBundle(request);
   if (opts.json) {
     ctx.stdout(
       `${JSON.stringify(

@@ -170,6 +170,6 @@ export async function runCheckCommand(
     verbose: opts.verbose,
     facts: result.facts,
   });
-  await emitReport(ctx, rendered, opts.output);
+  await emitReport(ctx, rendered, opts.output, opts.open ? { format, name: 'report' } : undefined);
   return exitCode;
 }

@@ -4,11 +4,14 @@ import type { Context } from '../core/context.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
+import { emitReport } from './output.js';
 import type { OutputFlags } from './options.js';
 
 export interface InspectOptions extends OutputFlags {
   key?: string;
   json?: boolean;
+  format?: 'text' | 'json' | 'html';
+  output?: string;
   hours: number;
 }
 
@@ -23,6 +26,13 @@ export async function runInspectCommand(
   const { inspectBundle, renderInspect } = await import('../report/inspect/inspect.js');
   // Re-running checks must not print progress into the agent's summary.
   const result = await inspectBundle(bundle, { key: opts.key, hours: opts.hours, ctx });
-  ctx.stdout(opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderInspect(result, opts.hours));
+  const format = opts.json ? 'json' : (opts.format ?? 'text');
+  const rendered =
+    format === 'json'
+      ? `${JSON.stringify(result, null, 2)}\n`
+      : format === 'html'
+        ? (await import('../report/html/inspect.js')).renderInspectHtml(result, opts.hours)
+        : renderInspect(result, opts.hours);
+  await emitReport(ctx, rendered, opts.output, opts.open ? { format, name: 'inspect' } : undefined);
   return result.verification.ok ? ExitCode.Ok : ExitCode.Failed;
 }

@@ -33,7 +33,7 @@ export interface NetworkOptions extends OutputFlags, TargetFlags {
   proxy?: string;
   pac?: string;
   ca?: string[];
-  format: 'text' | 'json' | 'junit';
+  format: 'text' | 'json' | 'junit' | 'html';
   json?: boolean;
   output?: string;
   timeout: number;
@@ -211,11 +211,13 @@ export async function runNetworkCommand(opts: NetworkOptions, ctxIn?: Context): 
         ? renderNetworkJson(report)
         : format === 'junit'
           ? renderNetworkJunit(report)
-          : renderNetworkText(report, {
-              unicode: canShowUnicode(ctx),
-              verbose: opts.verbose,
-            });
-    await emitReport(ctx, rendered, opts.output);
+          : format === 'html'
+            ? (await import('../report/html/network.js')).renderNetworkHtml(report)
+            : renderNetworkText(report, {
+                unicode: canShowUnicode(ctx),
+                verbose: opts.verbose,
+              });
+    await emitReport(ctx, rendered, opts.output, opts.open ? { format, name: 'network' } : undefined);
     return exitCode;
   } finally {
     await prepared?.dispose();

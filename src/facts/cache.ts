@@ -4,16 +4,23 @@
  * status. Why it matters: a full cache stops time logging on every contract, and cached time that
  * misses the Monday 12:00 UTC lock can never be uploaded.
  *
- * The reference engine's journal is read READ-ONLY (never locked, written or repaired): frames are
- * parsed, a torn tail is skipped and reported. The installed app's cache format is not public, so
- * for it only folder sizes and file ages are reported, with format "unknown".
+ * The reference engine's cache is read with the engine's own codec and recovery (`inspectCache`),
+ * READ-ONLY: never locked, trimmed, quarantined or written. Whatever could not be read or trusted
+ * (a cut or damaged journal, a lost snapshot, an unreadable file or folder, a wrong FORMAT) comes
+ * back as `damage` with the minutes at risk, so it can never read as an empty, healthy cache. The
+ * installed app's cache format is not public, so for it only folder sizes and file ages are
+ * reported, with format "unknown".
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { NotCollectedError, defineCollector } from '../core/collector.js';
 import type { CollectorInput } from '../core/collector.js';
+import { inspectCache, type InspectResult } from '../engine/store/store.js';
+import type { StoredSegment } from '../engine/store/types.js';
+import { scanFrames } from '../engine/store/frame.js';
+import { pendingOf } from '../engine/store/state.js';
+import { creditedMinutes } from '../engine/rules/segments.js';
 
 export interface CacheSegmentRef {
   contractId: string;
@@ -89,6 +96,11 @@ export interface CacheFacts {
   tornTail: { file: string; bytes: number } | null;
   /** A bad record followed by good ones: damage the engine will quarantine. */
   damaged: { file: string; offset: number; why: string }[];
+  /**
+   * Everything the engine's recovery could not read or trust, in words, with the tracked minutes
+   * at risk (null: the cache does not show how many). Absent in facts recorded before it existed.
+   */
+  damage?: CacheDamageFact[];
 
   /** Last connection status written by the running tracker (engine/status.json), if any. */
   status: CacheStatus | null;
@@ -125,6 +137,14 @@ export interface CacheTimelineEntry {
   activeMinutes: number | null;
 }
 
+export interface CacheDamageFact {
+  kind: string;
+  /** Relative to the cache folder. */
+  file: string;
+  detail: string;
+  minutesAtRisk: number | null;
+}
+
 declare module '../core/facts.js' {
   interface FactMap {
     cache: CacheFacts;
@@ -143,166 +163,8 @@ function weekEndOf(t: number): number {
   return MONDAY0_MS + (Math.floor((t - MONDAY0_MS) / WEEK_MS) + 1) * WEEK_MS;
 }
 
-/** zlib.crc32 arrived in Node 20.15; older Node 20 releases get the table version. */
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32: (data: Uint8Array) => number =
-  (zlib as { crc32?: (d: Uint8Array) => number }).crc32 ??
-  ((data) => {
-    let c = 0xffffffff;
-    for (const b of data) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  });
-
-// ---- Reading frames: `J1 <crc32 hex8> <len> <json>\n`, the engine's journal format. --------
-
-interface Scan {
-  records: unknown[];
-  /** First bad frame: where, why, and whether good frames follow it (damage) or not (torn tail). */
-  bad?: { offset: number; why: string; bytes: number; goodAfter: boolean };
-}
-
-function frameAt(
-  buf: Buffer,
-  o: number,
-): { ok: true; value: unknown; end: number } | { ok: false; why: string } {
-  const m = /^J1 ([0-9a-f]{8}) (\d{1,10}) /.exec(buf.toString('latin1', o, Math.min(buf.length, o + 24)));
-  if (!m) return { ok: false, why: 'no frame header' };
-  const start = o + m[0].length;
-  const end = start + Number(m[2]);
-  if (end >= buf.length) return { ok: false, why: 'truncated record' };
-  if (buf[end] !== 0x0a) return { ok: false, why: 'missing newline' };
-  const body = buf.subarray(start, end);
-  if ((crc32(body) >>> 0).toString(16).padStart(8, '0') !== m[1])
-    return { ok: false, why: 'checksum mismatch' };
-  try {
-    return { ok: true, value: JSON.parse(body.toString('utf8')) as unknown, end: end + 1 };
-  } catch {
-    return { ok: false, why: 'bad JSON' };
-  }
-}
-
-export function scanFramesReadOnly(buf: Buffer): Scan {
-  const records: unknown[] = [];
-  let o = 0;
-  while (o < buf.length) {
-    const r = frameAt(buf, o);
-    if (!r.ok) {
-      let goodAfter = false;
-      for (let q = buf.indexOf('\nJ1 ', o); q !== -1 && !goodAfter; q = buf.indexOf('\nJ1 ', q + 1)) {
-        goodAfter = frameAt(buf, q + 1).ok;
-      }
-      return { records, bad: { offset: o, why: r.why, bytes: buf.length - o, goodAfter } };
-    }
-    records.push(r.value);
-    o = r.end;
-  }
-  return { records };
-}
-
-// ---- Replaying the cache state (the subset the doctor needs). ---------------------------------
-
-interface SegLike {
-  contractId: string;
-  slot: number;
-  kind?: string;
-  trackedFrom: number;
-  trackedTo: number;
-  activeMinutes?: number;
-}
-
-interface Entry {
-  seg: SegLike;
-  state: 'pending' | 'acked' | 'rejected' | 'deleted';
-  code?: string;
-  at?: number;
-}
-
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function asSeg(v: unknown): SegLike | undefined {
-  if (!isObj(v)) return undefined;
-  const { contractId, slot, trackedFrom, trackedTo } = v;
-  if (typeof contractId !== 'string' || typeof slot !== 'number') return undefined;
-  if (typeof trackedFrom !== 'number' || typeof trackedTo !== 'number') return undefined;
-  return {
-    contractId,
-    slot,
-    trackedFrom,
-    trackedTo,
-    kind: typeof v.kind === 'string' ? v.kind : 'auto',
-    ...(typeof v.activeMinutes === 'number' ? { activeMinutes: v.activeMinutes } : {}),
-  };
-}
-
-function credited(s: SegLike): number {
-  return Math.max(0, Math.min(10, Math.round((s.trackedTo - s.trackedFrom) / 60_000)));
-}
-
-const keyOf = (s: SegLike) => `${s.contractId}#${s.slot}`;
-
-class Replay {
-  seq = 0;
-  readonly entries = new Map<string, Entry>();
-
-  /** A snapshot holds `{seq, segments: {key: {segment, state, rejection?}}}` (possibly under `state`). */
-  loadSnapshot(v: unknown): boolean {
-    const st = isObj(v) && isObj(v.state) ? v.state : v;
-    if (!isObj(st) || !isObj(st.segments)) return false;
-    this.seq = typeof st.seq === 'number' ? st.seq : 0;
-    for (const stored of Object.values(st.segments)) {
-      if (!isObj(stored)) continue;
-      const seg = asSeg(stored.segment);
-      const state = stored.state;
-      if (!seg || (state !== 'pending' && state !== 'acked' && state !== 'rejected' && state !== 'deleted'))
-        continue;
-      const rej = isObj(stored.rejection) ? stored.rejection : undefined;
-      this.entries.set(keyOf(seg), {
-        seg,
-        state,
-        ...(rej && typeof rej.code === 'string' ? { code: rej.code } : {}),
-        ...(rej && typeof rej.serverTime === 'number' ? { at: rej.serverTime } : {}),
-      });
-    }
-    return true;
-  }
-
-  apply(r: unknown): void {
-    if (!isObj(r) || typeof r.t !== 'string') return;
-    if (typeof r.seq === 'number') {
-      if (r.seq <= this.seq) return;
-      this.seq = r.seq;
-    }
-    const key = typeof r.key === 'string' ? r.key : undefined;
-    const e = key ? this.entries.get(key) : undefined;
-    switch (r.t) {
-      case 'SEAL': {
-        const seg = asSeg(r.seg);
-        if (seg && !this.entries.has(keyOf(seg))) this.entries.set(keyOf(seg), { seg, state: 'pending' });
-        return;
-      }
-      case 'ACK':
-        if (e && e.state === 'pending') e.state = 'acked';
-        return;
-      case 'REJECT':
-        if (e && e.state === 'pending') {
-          e.state = 'rejected';
-          const rej = isObj(r.rejection) ? r.rejection : {};
-          e.code = typeof rej.code === 'string' ? rej.code : 'UNKNOWN';
-          e.at =
-            typeof rej.serverTime === 'number' ? rej.serverTime : typeof r.at === 'number' ? r.at : undefined;
-        }
-        return;
-      case 'DELETE':
-        if (e) e.state = 'deleted';
-        return;
-    }
-  }
 }
 
 // ---- Small read-only file helpers. -------------------------------------------------------------
@@ -389,7 +251,7 @@ async function lastLiveDevice(serverDir: string): Promise<string | undefined> {
     return undefined;
   }
   let device: string | undefined;
-  for (const r of scanFramesReadOnly(buf).records) {
+  for (const r of scanFrames(buf).records) {
     if (isObj(r) && r.t === 'LIVE' && isObj(r.cursor) && typeof r.cursor.deviceId === 'string')
       device = r.cursor.deviceId;
   }
@@ -454,120 +316,41 @@ async function collectUnknown(input: CollectorInput): Promise<CacheFacts> {
   };
 }
 
-async function collectEngine(
-  input: CollectorInput,
-  cacheDir: string,
-  formatVersion: string,
-): Promise<CacheFacts> {
-  const { ctx, target, options, source, signal, waitingOn } = input;
-  const engineDir = path.join(target.dataDir, 'engine');
-
-  // Capacity: the engine's setting, else its documented default.
+/** Capacity: the engine's setting, else its documented default. */
+async function engineCapacity(input: CollectorInput, engineDir: string) {
   const configFile = path.join(engineDir, 'config.json');
   const config = await readJsonFile(configFile);
-  const capFromConfig = isObj(config) ? num(config.capacityMinutes) : null;
-  if (config !== undefined) source('file', configFile);
-
-  // Snapshot first (MANIFEST names it), then every journal record after it.
-  const replay = new Replay();
-  const stateDir = path.join(cacheDir, 'state');
-  const manifestBuf = await readFile(path.join(stateDir, 'MANIFEST')).catch(() => undefined);
-  const damaged: CacheFacts['damaged'] = [];
-  if (manifestBuf) {
-    source('file', path.join(stateDir, 'MANIFEST'));
-    const m =
-      scanFramesReadOnly(manifestBuf).records[0] ?? (await readJsonFile(path.join(stateDir, 'MANIFEST')));
-    const snapName = isObj(m) ? str(m.snapshot) : null;
-    if (snapName) {
-      const snapFile = path.join(stateDir, path.basename(snapName));
-      const buf = await readFile(snapFile).catch(() => undefined);
-      const snap = buf ? (scanFramesReadOnly(buf).records[0] ?? (await readJsonFile(snapFile))) : undefined;
-      if (!snap || !replay.loadSnapshot(snap)) {
-        damaged.push({
-          file: `state/${path.basename(snapName)}`,
-          offset: 0,
-          why: 'snapshot missing or unreadable',
-        });
-      } else source('file', snapFile);
-    }
-  }
-
-  const journalDir = path.join(cacheDir, 'journal');
-  const journals = (await listDir(journalDir)).filter((n) => n.endsWith('.jrnl'));
-  let journalBytes = 0;
-  let tornTail: CacheFacts['tornTail'] = null;
-  for (const [i, name] of journals.entries()) {
-    waitingOn(`reading journal/${name}`);
-    const file = path.join(journalDir, name);
-    const buf = await readFile(file).catch(() => undefined);
-    if (!buf) continue;
-    source('file', file);
-    journalBytes += buf.length;
-    const scan = scanFramesReadOnly(buf);
-    for (const r of scan.records) replay.apply(r);
-    if (scan.bad) {
-      const last = i === journals.length - 1;
-      if (last && !scan.bad.goodAfter) tornTail = { file: name, bytes: scan.bad.bytes };
-      else damaged.push({ file: `journal/${name}`, offset: scan.bad.offset, why: scan.bad.why });
-    }
-  }
-
-  const pending = [...replay.entries.values()]
-    .filter((e) => e.state === 'pending')
-    .sort((a, b) => a.seg.slot - b.seg.slot || (a.seg.contractId < b.seg.contractId ? -1 : 1));
-  const ref = (e: Entry): CacheSegmentRef => {
-    const slotStart = e.seg.slot * SLOT_MS;
-    const weekEndAt = weekEndOf(slotStart);
-    return {
-      contractId: e.seg.contractId,
-      slotStart,
-      minutes: credited(e.seg),
-      weekEndAt,
-      lockAt: weekEndAt + 12 * 3600_000,
-    };
+  if (config !== undefined) input.source('file', configFile);
+  const fromConfig = isObj(config) ? num(config.capacityMinutes) : null;
+  return {
+    capacityMinutes: fromConfig ?? DEFAULT_CAPACITY,
+    capacitySource: fromConfig !== null ? ('config' as const) : ('default' as const),
   };
-  const rejected: CacheRejection[] = [...replay.entries.values()]
-    .filter((e) => e.state === 'rejected')
-    .sort((a, b) => a.seg.slot - b.seg.slot)
-    .map((e) => ({
-      contractId: e.seg.contractId,
-      slotStart: e.seg.slot * SLOT_MS,
-      minutes: credited(e.seg),
-      code: e.code ?? 'UNKNOWN',
-      at: e.at ?? null,
-    }));
+}
 
-  const quarantined: CacheFacts['quarantined'] = [];
-  for (const n of await listDir(path.join(cacheDir, 'quarantine'))) {
-    const st = await stat(path.join(cacheDir, 'quarantine', n)).catch(() => undefined);
-    if (st?.isFile()) quarantined.push({ name: n, bytes: st.size });
-  }
-  const blobs: WalkTotals = { files: 0, bytes: 0, oldest: null, newest: null };
-  await walk(path.join(cacheDir, 'blobs'), blobs);
-  const all: WalkTotals = { files: 0, bytes: 0, oldest: null, newest: null };
-  await walk(cacheDir, all);
-
-  // The running tracker's own view of its connection.
+/** The running tracker's own view of its connection (engine/status.json). */
+async function engineStatus(input: CollectorInput, engineDir: string) {
   const statusFile = path.join(engineDir, 'status.json');
   const st = await readJsonFile(statusFile);
-  let status: CacheStatus | null = null;
-  if (isObj(st) && typeof st.state === 'string') {
-    source('file', statusFile);
-    status = {
-      state: st.state,
-      label: str(st.label) ?? st.state,
-      since: num(st.since),
-      updatedAt: num(st.updatedAt),
-      lastAttemptAt: num(st.lastAttemptAt),
-      lastSuccessAt: num(st.lastSuccessAt),
-      lastError: str(st.lastError),
-      consecutiveFailures: num(st.consecutiveFailures) ?? 0,
-    };
-  }
+  if (!isObj(st) || typeof st.state !== 'string') return { status: null, reportedMinutes: null };
+  input.source('file', statusFile);
+  const status: CacheStatus = {
+    state: st.state,
+    label: str(st.label) ?? st.state,
+    since: num(st.since),
+    updatedAt: num(st.updatedAt),
+    lastAttemptAt: num(st.lastAttemptAt),
+    lastSuccessAt: num(st.lastSuccessAt),
+    lastError: str(st.lastError),
+    consecutiveFailures: num(st.consecutiveFailures) ?? 0,
+  };
+  return { status, reportedMinutes: num(st.pendingMinutes) };
+}
 
-  // Is the service reachable from here right now? (tells "stuck" from "offline")
-  const serverFile = path.join(engineDir, 'server.json');
-  const server = await readJsonFile(serverFile);
+/** Is the service reachable from here right now (tells "stuck" from "offline"), and is another device live? */
+async function engineService(input: CollectorInput, engineDir: string) {
+  const { options, signal, waitingOn, source, target } = input;
+  const server = await readJsonFile(path.join(engineDir, 'server.json'));
   const url = options.serviceUrl ?? (isObj(server) ? str(server.url) : null);
   let caPem = options.extraCaPem;
   if (!caPem && isObj(server) && typeof server.caPem === 'string') {
@@ -579,7 +362,6 @@ async function collectEngine(
     probe = await probeHealth(url, caPem, signal);
     source('url', probe.url);
   }
-
   // Another computer live-logging: the engine's server knows (fault or LIVE cursor); the real app does not say.
   let anotherDeviceLive: boolean | null = null;
   const faults = isObj(server) && isObj(server.faults) ? server.faults : undefined;
@@ -589,57 +371,156 @@ async function collectEngine(
   if (faults?.deviceConflict === true) anotherDeviceLive = true;
   else if (live !== undefined && myDevice) anotherDeviceLive = live !== myDevice;
   else if (faults) anotherDeviceLive = false;
+  return { probe, anotherDeviceLive };
+}
 
+function segmentRef(s: StoredSegment): CacheSegmentRef {
+  const slotStart = s.segment.slot * SLOT_MS;
+  const weekEndAt = weekEndOf(slotStart);
+  return {
+    contractId: s.segment.contractId,
+    slotStart,
+    minutes: creditedMinutes(s.segment),
+    weekEndAt,
+    lockAt: weekEndAt + 12 * 3600_000,
+  };
+}
+
+/** What the engine's recovery found: waiting and refused segments, and everything it could not trust. */
+function cacheContents(insp: InspectResult, reportedMinutes: number | null, status: CacheStatus | null) {
+  const segments = Object.values(insp.state.segments);
+  const pending = pendingOf(insp.state);
+  const rejected: CacheRejection[] = segments
+    .filter((s) => s.state === 'rejected')
+    .sort((a, b) => a.segment.slot - b.segment.slot)
+    .map((s) => ({
+      contractId: s.segment.contractId,
+      slotStart: s.segment.slot * SLOT_MS,
+      minutes: creditedMinutes(s.segment),
+      code: s.rejection?.code ?? 'UNKNOWN',
+      at: s.rejection?.serverTime ?? null,
+    }));
+  const damage: CacheDamageFact[] = insp.report.damage.map((d) => ({ ...d }));
+  // The tracker said more was waiting than the cache now holds: records were lost since.
+  if (reportedMinutes !== null && reportedMinutes > insp.pendingMinutes && status?.state !== 'ONLINE') {
+    damage.push({
+      kind: 'less-than-reported',
+      file: '../engine/status.json',
+      detail: `the tracker last reported ${reportedMinutes} min waiting${status?.updatedAt ? ` (${new Date(status.updatedAt).toISOString()})` : ''}, but the cache now holds ${insp.pendingMinutes} min`,
+      minutesAtRisk: reportedMinutes - insp.pendingMinutes,
+    });
+  }
+  const torn = insp.report.repairs[0];
+  return {
+    pending,
+    rejected,
+    damage,
+    tornTail: torn ? { file: torn.file, bytes: torn.bytesDropped } : null,
+    damaged: insp.report.damage
+      .filter((d) => d.kind === 'bad-record')
+      .map((d) => ({ file: d.file, offset: d.offset ?? 0, why: d.why ?? d.detail })),
+  };
+}
+
+async function quarantineList(cacheDir: string): Promise<CacheFacts['quarantined']> {
+  const out: CacheFacts['quarantined'] = [];
+  for (const n of await listDir(path.join(cacheDir, 'quarantine'))) {
+    const st = await stat(path.join(cacheDir, 'quarantine', n)).catch(() => undefined);
+    if (st?.isFile()) out.push({ name: n, bytes: st.size });
+  }
+  return out;
+}
+
+async function cacheFiles(cacheDir: string, insp: InspectResult): Promise<CacheFacts['files']> {
+  let journalBytes = 0;
+  for (const n of insp.report.journalFiles) {
+    const st = await stat(path.join(cacheDir, 'journal', n)).catch(() => undefined);
+    journalBytes += st?.size ?? 0;
+  }
+  const blobs: WalkTotals = { files: 0, bytes: 0, oldest: null, newest: null };
+  await walk(path.join(cacheDir, 'blobs'), blobs);
+  const all: WalkTotals = { files: 0, bytes: 0, oldest: null, newest: null };
+  await walk(cacheDir, all);
+  return {
+    journalFiles: insp.report.journalFiles.length,
+    journalBytes,
+    blobFiles: blobs.files,
+    blobBytes: blobs.bytes,
+    totalBytes: all.bytes,
+  };
+}
+
+async function collectEngine(
+  input: CollectorInput,
+  cacheDir: string,
+  formatVersion: string | null,
+): Promise<CacheFacts> {
+  const { ctx, target, source, waitingOn } = input;
+  const engineDir = path.join(target.dataDir, 'engine');
+  waitingOn('reading the cache journal');
+  // The engine's own recovery, read-only: the same codec and the same answer as the tracker's.
+  const insp = await inspectCache(cacheDir, ctx.now());
+  for (const f of insp.report.journalFiles) source('file', path.join(cacheDir, 'journal', f));
+  if (insp.report.snapshot) source('file', path.join(cacheDir, 'state', insp.report.snapshot));
+  const capacity = await engineCapacity(input, engineDir);
+  const { status, reportedMinutes } = await engineStatus(input, engineDir);
+  const contents = cacheContents(insp, reportedMinutes, status);
+  const service = await engineService(input, engineDir);
   // Scenarios simulate a moment; their offset from real time is recorded beside the engine.
   const scenario = await readJsonFile(path.join(engineDir, 'scenario.json'));
   const offset = isObj(scenario) ? (num(scenario.clockOffsetMs) ?? 0) : 0;
-
-  const pendingMinutes = pending
-    .filter((e) => e.seg.kind !== 'manual')
-    .reduce((a, e) => a + credited(e.seg), 0);
+  const { pending } = contents;
   return {
     format: 'engine',
     cacheDir,
     formatVersion,
     pendingSegments: pending.length,
-    pendingMinutes,
-    capacityMinutes: capFromConfig ?? DEFAULT_CAPACITY,
-    capacitySource: capFromConfig !== null ? 'config' : 'default',
-    oldestPending: pending.length > 0 ? ref(pending[0]!) : null,
-    newestPending: pending.length > 0 ? ref(pending[pending.length - 1]!) : null,
-    rejected,
-    quarantined,
-    tornTail,
-    damaged,
+    pendingMinutes: insp.pendingMinutes,
+    ...capacity,
+    oldestPending: pending.length > 0 ? segmentRef(pending[0]!) : null,
+    newestPending: pending.length > 0 ? segmentRef(pending.at(-1)!) : null,
+    rejected: contents.rejected,
+    quarantined: await quarantineList(cacheDir),
+    tornTail: contents.tornTail,
+    damaged: contents.damaged,
+    damage: contents.damage,
     status,
-    probe,
-    anotherDeviceLive,
+    ...service,
     engineNow: ctx.now() + offset,
-    files: {
-      journalFiles: journals.length,
-      journalBytes,
-      blobFiles: blobs.files,
-      blobBytes: blobs.bytes,
-      totalBytes: all.bytes,
-    },
+    files: await cacheFiles(cacheDir, insp),
     folders: [],
-    recent: recentTimeline(replay.entries.values(), ctx.now() + offset),
+    recent: recentTimeline(Object.values(insp.state.segments), ctx.now() + offset),
   };
 }
 
 /** Acked, pending and refused segments of the 8 days before `now`, newest 1200, oldest first. */
-function recentTimeline(entries: Iterable<Entry>, now: number): CacheTimelineEntry[] {
+function recentTimeline(segments: StoredSegment[], now: number): CacheTimelineEntry[] {
   const from = now - 8 * DAY_MS;
-  return [...entries]
-    .filter((e) => e.state !== 'deleted' && e.seg.slot * SLOT_MS >= from)
-    .sort((a, b) => a.seg.slot - b.seg.slot)
+  return segments
+    .filter((s) => s.state !== 'deleted' && s.segment.slot * SLOT_MS >= from)
+    .sort((a, b) => a.segment.slot - b.segment.slot)
     .slice(-1200)
-    .map((e) => ({
-      slotStart: e.seg.slot * SLOT_MS,
-      minutes: credited(e.seg),
-      state: e.state as CacheTimelineEntry['state'],
-      activeMinutes: e.seg.activeMinutes ?? null,
+    .map((s) => ({
+      slotStart: s.segment.slot * SLOT_MS,
+      minutes: creditedMinutes(s.segment),
+      state: s.state as CacheTimelineEntry['state'],
+      activeMinutes: typeof s.segment.activeMinutes === 'number' ? s.segment.activeMinutes : null,
     }));
+}
+
+/** The engine's FORMAT file, or null when it is missing or cannot be read (recovery reports why). */
+async function readFormat(file: string): Promise<string | null | undefined> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;
+  }
+}
+
+/** An engine cache: a FORMAT file (even a damaged one) or a journal folder. */
+async function isEngineCache(cacheDir: string, format: string | null | undefined): Promise<boolean> {
+  if (format !== undefined) return true;
+  return (await stat(path.join(cacheDir, 'journal')).catch(() => undefined)) !== undefined;
 }
 
 export const cacheCollector = defineCollector({
@@ -650,10 +531,10 @@ export const cacheCollector = defineCollector({
   async collect(input) {
     const cacheDir = path.join(input.target.dataDir, 'Upwork', 'Cache');
     const formatFile = path.join(cacheDir, 'FORMAT');
-    const format = await readFile(formatFile, 'utf8').catch(() => undefined);
-    if (format !== undefined) {
-      input.source('file', formatFile);
-      return collectEngine(input, cacheDir, format.trim());
+    const format = await readFormat(formatFile);
+    if (await isEngineCache(cacheDir, format)) {
+      if (format) input.source('file', formatFile);
+      return collectEngine(input, cacheDir, format ?? null);
     }
     const dataStat = await stat(input.target.dataDir).catch(() => undefined);
     if (!dataStat?.isDirectory()) {

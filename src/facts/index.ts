@@ -11,6 +11,7 @@ import { processesCollector } from './processes.js';
 import { proxyCollector } from './proxy.js';
 import { screenCollector } from './screen.js';
 import { securityCollector } from './security.js';
+import { systemCollector } from './system.js';
 import { tlsCollector } from './tls.js';
 
 export const collectors: readonly Collector[] = [
@@ -25,6 +26,7 @@ export const collectors: readonly Collector[] = [
   proxyCollector,
   screenCollector,
   securityCollector,
+  systemCollector,
   tlsCollector,
 ] as Collector[];
 

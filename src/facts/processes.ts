@@ -1,21 +1,44 @@
 /**
- * The tracker's running processes (the app, `Upwork Helper`, Electron helpers, their `.exe` forms)
- * and the CPU each one used over a sampling window (--cpu-window, default 3 s), as % of one core.
- * Why: a Helper stuck in a busy loop drains laptops and stalls screenshots; two copies running at
- * once fight over the same work diary. CPU is measured from cumulative CPU time at the start and end
- * of the window, never from `ps %cpu` (on Linux that is a lifetime average).
+ * The tracker's running processes and the CPU each one used over a sampling window (--cpu-window,
+ * default 3 s), as % of one core, with the samples taken at short intervals across the window (the
+ * report draws them). Why: a busy renderer or Helper drains laptops and stalls screenshots; two
+ * copies running at once fight over the same work diary. CPU comes from cumulative CPU time read
+ * repeatedly, never from `ps %cpu` (on Linux that is a lifetime average).
  *
- * Linux: ps-list for discovery, /proc/<pid>/stat utime+stime for CPU. macOS: `ps -o time=` twice.
- * Windows: Win32_Process UserModeTime+KernelModeTime, twice, inside the batched PowerShell call.
+ * Which processes: those of the target (process-scope.ts): executables inside its install folders,
+ * or the pids the reference engine recorded, and their descendants. Name-alikes elsewhere are
+ * listed as ignored. Linux: ps-list for discovery, /proc/<pid>/stat utime+stime for CPU. macOS:
+ * `ps -o time=` at each sample. Windows: Win32_Process UserModeTime+KernelModeTime, at the two ends
+ * of the window inside the batched PowerShell call (one interval: no samples in between).
  */
 import { readFile, readlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotCollectedError, defineCollector } from '../core/collector.js';
 import type { CollectorInput } from '../core/collector.js';
 import { parseInfoPlist } from './installs.js';
+import {
+  baseName,
+  classifyRole,
+  displayName,
+  enginePids,
+  macBundleOf,
+  runningInstallDirs,
+  selectTracker,
+  type ListedProcess,
+  type ProcessRole,
+  type ProcessScope,
+} from './process-scope.js';
 import { cpuWindowMs, windowsSnapshot, POWERSHELL_SOURCE } from './windows.js';
 
-export type ProcessRole = 'app' | 'helper' | 'gpu' | 'renderer' | 'utility';
+export {
+  baseName,
+  classifyRole,
+  commandName,
+  isTrackerName,
+  macBundleOf,
+  type ListedProcess,
+  type ProcessRole,
+} from './process-scope.js';
 
 export interface TrackerProcess {
   pid: number;
@@ -32,6 +55,28 @@ export interface TrackerProcess {
   cpuPercent: number | null;
 }
 
+/** One process's CPU over the window: `t` is ms since the window started (end of each interval). */
+export interface CpuSeries {
+  pid: number;
+  name: string;
+  role: ProcessRole;
+  points: { t: number; cpu: number | null }[];
+}
+
+export interface CpuSamples {
+  /** When the window started (ISO 8601, UTC). */
+  startedAt: string;
+  /** The intended interval between samples, ms (the points carry the measured times). */
+  intervalMs: number;
+  series: CpuSeries[];
+}
+
+export interface IgnoredProcess {
+  pid: number;
+  name: string;
+  path: string | null;
+}
+
 export interface ProcessesFacts {
   /** Measured window, seconds. */
   windowSec: number;
@@ -39,39 +84,18 @@ export interface ProcessesFacts {
   /** How CPU was measured, in words. */
   method: string;
   tracker: TrackerProcess[];
+  /** What made a process the target's (install folders, engine pids); absent in older recordings. */
+  scope?: ProcessScope;
+  /** Processes named like the tracker that are not the target's: never measured, only mentioned. */
+  ignored?: IgnoredProcess[];
+  /** CPU sampled at short intervals over the window, per process. */
+  samples?: CpuSamples;
 }
 
 declare module '../core/facts.js' {
   interface FactMap {
     processes: ProcessesFacts;
   }
-}
-
-/** Process names of the tracker on every OS; `upwork-doctor` itself never matches. */
-const TRACKER_NAME = /^upwork( helper( \((gpu|renderer|plugin)\))?)?(\.exe)?$/i;
-
-export function baseName(p: string): string {
-  return p.split(/[\\/]/).pop() ?? p;
-}
-
-export function isTrackerName(name: string): boolean {
-  return TRACKER_NAME.test(baseName(name).trim());
-}
-
-/** The program part of a command line (before the first ` -` switch), as a bare name. */
-export function commandName(command: string): string {
-  return baseName(command.split(/\s+-/)[0]!.trim());
-}
-
-/** The role of an Electron process, from its name (macOS helper bundles) or `--type=` switch. */
-export function classifyRole(name: string, command: string | null): ProcessRole {
-  const n = baseName(name).toLowerCase();
-  const type = /--type=([\w-]+)/.exec(command ?? '')?.[1];
-  if (n.includes('(gpu)') || type === 'gpu-process') return 'gpu';
-  if (n.includes('(renderer)') || type === 'renderer') return 'renderer';
-  if (n.includes('(plugin)') || type === 'utility' || type === 'zygote') return 'utility';
-  if (n.startsWith('upwork helper')) return 'helper';
-  return type ? 'utility' : 'app';
 }
 
 /** Fields 14 and 15 of /proc/<pid>/stat (utime, stime) in clock ticks; the name may hold spaces. */
@@ -130,12 +154,6 @@ export function cpuPercent(cpuSecondsDelta: number, windowSec: number): number |
   return round1((cpuSecondsDelta / windowSec) * 100);
 }
 
-/** The `X.app` bundle that holds a macOS executable (the outermost one). */
-export function macBundleOf(path: string): string | undefined {
-  const i = path.indexOf('.app/');
-  return i < 0 ? undefined : path.slice(0, i + 4);
-}
-
 async function macVersion(path: string | null): Promise<string | null> {
   const bundle = path ? macBundleOf(path) : undefined;
   if (!bundle) return null;
@@ -146,12 +164,15 @@ async function macVersion(path: string | null): Promise<string | null> {
   }
 }
 
-export interface ListedProcess {
-  pid: number;
-  ppid: number | null;
-  name: string;
-  path: string | null;
-  command: string | null;
+/** A macOS ps row as a listed process (`comm` is the full executable path). */
+function macListed(row: PsRow): ListedProcess {
+  return {
+    pid: row.pid,
+    ppid: row.ppid,
+    name: baseName(row.comm),
+    path: row.comm.startsWith('/') ? row.comm : null,
+    command: null,
+  };
 }
 
 const listMemo = new WeakMap<object, Promise<ListedProcess[]>>();
@@ -172,13 +193,7 @@ export function listProcesses({
       const r = await ctx.exec('ps', MAC_PS_ARGS, { timeoutMs: 5_000 });
       if (r.code !== 0)
         throw new NotCollectedError(r.timedOut ? 'timeout' : 'error', `ps failed: ${r.stderr.trim()}`);
-      return parseMacPs(r.stdout).map((row) => ({
-        pid: row.pid,
-        ppid: row.ppid,
-        name: baseName(row.comm),
-        path: row.comm.startsWith('/') ? row.comm : null,
-        command: null,
-      }));
+      return parseMacPs(r.stdout).map(macListed);
     }
     const { default: psList } = await import('ps-list');
     const list = await psList({ all: true });
@@ -194,6 +209,143 @@ export function listProcesses({
   return p;
 }
 
+// ---------- which processes ----------
+
+/** The target's scope: its install folders (plus running copies found by their layout), or the engine's pids. */
+async function scopeFor(input: CollectorInput, all: readonly ListedProcess[]): Promise<ProcessScope> {
+  const { target, ctx } = input;
+  if (target.kind !== 'installed') {
+    const pids = await enginePids(target.dataDir, process.pid);
+    input.source('file', `${target.dataDir}/engine/helper.json, status.json (recorded pids)`);
+    return {
+      installDirs: [],
+      enginePids: pids,
+      how: [`pids the reference engine recorded: ${pids.join(', ') || 'none'}`],
+    };
+  }
+  const known = target.installDirs ?? [];
+  const running = (await runningInstallDirs(all, ctx.platform)).filter((d) => !known.includes(d));
+  return {
+    installDirs: [...known, ...running],
+    enginePids: [],
+    how: [
+      ...known.map((d) => `install folder ${d}`),
+      ...running.map((d) => `running copy in ${d} (an Electron app folder with resources/app.asar)`),
+    ],
+  };
+}
+
+async function select(input: CollectorInput, all: ListedProcess[]) {
+  const scope = await scopeFor(input, all);
+  const { tracker, ignored } = selectTracker(all, scope, input.ctx.platform);
+  return {
+    scope,
+    found: tracker.map((p) => ({ ...p, name: displayName(p) })),
+    ignored: ignored.map((p) => ({ pid: p.pid, name: displayName(p), path: p.path })),
+  };
+}
+
+// ---------- sampling ----------
+
+/** Samples per window: short enough to show a spike, long enough for 100 Hz tick counters. */
+function intervalFor(windowMs: number, minMs: number): number {
+  return Math.min(1000, Math.max(minMs, Math.round(windowMs / 12)));
+}
+
+interface Sampled {
+  windowSec: number;
+  /** pid → % of one core over the whole window. */
+  average: Map<number, number | null>;
+  /** pid → points. */
+  points: Map<number, { t: number; cpu: number | null }[]>;
+}
+
+/**
+ * Read every process's cumulative CPU seconds repeatedly across the window. At least one interval is
+ * always measured; the loop is bounded by the window's number of intervals.
+ */
+async function sampleCpu(
+  input: CollectorInput,
+  pids: readonly number[],
+  read: () => Promise<Map<number, number>>,
+  windowMs: number,
+  intervalMs: number,
+): Promise<Sampled> {
+  const { ctx, signal } = input;
+  const first = await read();
+  const t0 = ctx.monotonic();
+  const points = new Map(pids.map((pid) => [pid, [] as { t: number; cpu: number | null }[]]));
+  let prev = first;
+  let prevT = t0;
+  let last = first;
+  let now = t0;
+  const maxSteps = Math.ceil(windowMs / intervalMs) + 1;
+  for (let step = 0; step < maxSteps; step++) {
+    await sleep(Math.max(1, Math.min(intervalMs, windowMs - (now - t0))), undefined, { signal });
+    last = await read();
+    now = ctx.monotonic();
+    const dt = (now - prevT) / 1000;
+    for (const pid of pids) {
+      const a = prev.get(pid);
+      const b = last.get(pid);
+      points.get(pid)!.push({
+        t: Math.round(now - t0),
+        cpu: a !== undefined && b !== undefined ? cpuPercent(b - a, dt) : null,
+      });
+    }
+    prev = last;
+    prevT = now;
+    if (now - t0 >= windowMs) break;
+  }
+  const windowSec = (now - t0) / 1000;
+  const average = new Map(
+    pids.map((pid) => {
+      const a = first.get(pid);
+      const b = last.get(pid);
+      return [pid, a !== undefined && b !== undefined ? cpuPercent(b - a, windowSec) : null];
+    }),
+  );
+  return { windowSec, average, points };
+}
+
+/** The facts of a sampled window (Linux, macOS). */
+function sampledFacts(
+  method: string,
+  found: Pick<ProcessesFacts, 'cores' | 'scope' | 'ignored'>,
+  tracker: TrackerProcess[],
+  sampled: Sampled,
+  intervalMs: number,
+  startedAt: number,
+): ProcessesFacts {
+  return {
+    windowSec: round2(sampled.windowSec),
+    method,
+    ...found,
+    tracker,
+    samples: samplesOf(tracker, sampled, intervalMs, startedAt),
+  };
+}
+
+function samplesOf(
+  tracker: TrackerProcess[],
+  sampled: Sampled,
+  intervalMs: number,
+  startedAt: number,
+): CpuSamples {
+  return {
+    startedAt: new Date(startedAt).toISOString(),
+    intervalMs,
+    series: tracker.map((p) => ({
+      pid: p.pid,
+      name: p.name,
+      role: p.role,
+      points: sampled.points.get(p.pid) ?? [],
+    })),
+  };
+}
+
+// ---------- per OS ----------
+
 async function readTicks(pid: number): Promise<number | undefined> {
   try {
     return parseProcStat(await readFile(`/proc/${pid}/stat`, 'utf8'))?.ticks;
@@ -205,93 +357,127 @@ async function readTicks(pid: number): Promise<number | undefined> {
 /** Linux: USER_HZ is 100 on every mainstream kernel build (sysconf(_SC_CLK_TCK)). */
 const CLK_TCK = 100;
 
-async function collectLinux(input: CollectorInput, windowMs: number): Promise<ProcessesFacts> {
-  const { ctx, source, signal } = input;
-  source('command', 'ps (ps-list) for discovery');
-  const all = await listProcesses(input);
-  // A titled process (process.title, Electron's Helper) shows its title in cmd, not in name.
-  const found = all.flatMap((p) => {
-    const titled = p.command ? commandName(p.command) : '';
-    if (isTrackerName(p.name) || (p.path !== null && isTrackerName(p.path))) return [p];
-    return isTrackerName(titled) ? [{ ...p, name: titled }] : [];
-  });
-  const cores = await cpuCount();
-  if (found.length === 0) return { windowSec: 0, cores, method: 'no tracker process running', tracker: [] };
-  source('file', '/proc/<pid>/stat (utime+stime), sampled twice');
-  const start = await Promise.all(found.map((p) => readTicks(p.pid)));
-  const t0 = ctx.monotonic();
-  await sleep(windowMs, undefined, { signal });
-  const end = await Promise.all(found.map((p) => readTicks(p.pid)));
-  const windowSec = (ctx.monotonic() - t0) / 1000;
-  const tracker = await Promise.all(
-    found.map(async (p, i): Promise<TrackerProcess> => {
-      const a = start[i];
-      const b = end[i];
-      let path = p.path;
-      if (!path) path = await readlink(`/proc/${p.pid}/exe`).catch(() => null);
-      return {
-        pid: p.pid,
-        ppid: p.ppid,
-        name: p.name,
-        role: classifyRole(p.name, p.command),
-        path,
-        command: p.command,
-        version: null,
-        cpuPercent: a !== undefined && b !== undefined ? cpuPercent((b - a) / CLK_TCK, windowSec) : null,
-      };
-    }),
-  );
-  return { windowSec: round2(windowSec), cores, method: '/proc/<pid>/stat utime+stime delta', tracker };
-}
-
 async function cpuCount(): Promise<number> {
   const os = await import('node:os');
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
-async function collectMac(input: CollectorInput, windowMs: number): Promise<ProcessesFacts> {
-  const { ctx, source, signal } = input;
-  source('command', `ps ${MAC_PS_ARGS.join(' ')} (twice)`);
-  const r1 = await ctx.exec('ps', MAC_PS_ARGS, { timeoutMs: 5_000 });
-  // A failed ps is "could not look", never "nothing is running".
-  if (r1.code !== 0)
-    throw new NotCollectedError(
-      r1.timedOut ? 'timeout' : 'error',
-      `ps failed: ${r1.stderr.trim() || `exit ${r1.code}`}`,
-    );
-  const first = parseMacPs(r1.stdout).filter((r) => isTrackerName(r.comm));
+function none(cores: number, scope: ProcessScope, ignored: IgnoredProcess[]): ProcessesFacts {
+  return { windowSec: 0, cores, method: 'no tracker process running', tracker: [], scope, ignored };
+}
+
+async function collectLinux(input: CollectorInput, windowMs: number): Promise<ProcessesFacts> {
+  const { ctx, source } = input;
+  source('command', 'ps (ps-list) for discovery');
+  const { scope, found, ignored } = await select(input, await listProcesses(input));
   const cores = await cpuCount();
-  if (first.length === 0) return { windowSec: 0, cores, method: 'no tracker process running', tracker: [] };
-  const t0 = ctx.monotonic();
-  await sleep(windowMs, undefined, { signal });
-  const r2 = await ctx.exec('ps', MAC_PS_ARGS, { timeoutMs: 5_000 });
-  const windowSec = (ctx.monotonic() - t0) / 1000;
-  const second = new Map(parseMacPs(r2.stdout).map((r) => [r.pid, r]));
+  if (found.length === 0) return none(cores, scope, ignored);
+  const intervalMs = intervalFor(windowMs, 100);
+  source('file', `/proc/<pid>/stat (utime+stime), every ${intervalMs} ms`);
+  const startedAt = ctx.now();
+  const pids = found.map((p) => p.pid);
+  const read = async () => {
+    const ticks = await Promise.all(pids.map(readTicks));
+    return new Map(
+      pids.flatMap((pid, i) => (ticks[i] === undefined ? [] : [[pid, ticks[i]! / CLK_TCK] as const])),
+    );
+  };
+  const sampled = await sampleCpu(input, pids, read, windowMs, intervalMs);
   const tracker = await Promise.all(
-    first.map(async (r): Promise<TrackerProcess> => {
-      const b = second.get(r.pid);
-      const path = r.comm.startsWith('/') ? r.comm : null;
-      return {
-        pid: r.pid,
-        ppid: r.ppid,
-        name: baseName(r.comm),
-        role: classifyRole(r.comm, null),
-        path,
-        command: null,
-        version: await macVersion(path),
-        cpuPercent: b ? cpuPercent(b.cpuSeconds - r.cpuSeconds, windowSec) : null,
-      };
-    }),
+    found.map(async (p): Promise<TrackerProcess> => ({
+      pid: p.pid,
+      ppid: p.ppid,
+      name: p.name,
+      role: classifyRole(p.name, p.command),
+      path: p.path ?? (await readlink(`/proc/${p.pid}/exe`).catch(() => null)),
+      command: p.command,
+      version: null,
+      cpuPercent: sampled.average.get(p.pid) ?? null,
+    })),
   );
-  return { windowSec: round2(windowSec), cores, method: 'ps -o time= delta', tracker };
+  return sampledFacts(
+    '/proc/<pid>/stat utime+stime, sampled across the window',
+    { cores, scope, ignored },
+    tracker,
+    sampled,
+    intervalMs,
+    startedAt,
+  );
+}
+
+async function macPs(input: CollectorInput): Promise<PsRow[]> {
+  const r = await input.ctx.exec('ps', MAC_PS_ARGS, { timeoutMs: 5_000 });
+  // A failed ps is "could not look", never "nothing is running".
+  if (r.code !== 0)
+    throw new NotCollectedError(
+      r.timedOut ? 'timeout' : 'error',
+      `ps failed: ${r.stderr.trim() || `exit ${r.code}`}`,
+    );
+  return parseMacPs(r.stdout);
+}
+
+async function collectMac(input: CollectorInput, windowMs: number): Promise<ProcessesFacts> {
+  const { ctx, source } = input;
+  const intervalMs = intervalFor(windowMs, 250);
+  source('command', `ps ${MAC_PS_ARGS.join(' ')} (every ${intervalMs} ms)`);
+  const rows = await macPs(input);
+  const listed = rows.map(macListed);
+  const { scope, found, ignored } = await select(input, listed);
+  const cores = await cpuCount();
+  if (found.length === 0) return none(cores, scope, ignored);
+  const startedAt = ctx.now();
+  const pids = found.map((p) => p.pid);
+  const first = new Map(rows.map((r) => [r.pid, r.cpuSeconds]));
+  let initial: Map<number, number> | undefined = first;
+  // The discovery listing is the first sample; a ps that fails later only leaves gaps.
+  const read = async () => {
+    if (initial) {
+      const m = initial;
+      initial = undefined;
+      return m;
+    }
+    const again = await macPs(input).catch(() => [] as PsRow[]);
+    return new Map(again.map((r) => [r.pid, r.cpuSeconds]));
+  };
+  const sampled = await sampleCpu(input, pids, read, windowMs, intervalMs);
+  const tracker = await Promise.all(
+    found.map(async (p): Promise<TrackerProcess> => ({
+      pid: p.pid,
+      ppid: p.ppid,
+      name: p.name,
+      role: classifyRole(p.path ?? p.name, null),
+      path: p.path,
+      command: null,
+      version: await macVersion(p.path),
+      cpuPercent: sampled.average.get(p.pid) ?? null,
+    })),
+  );
+  return sampledFacts(
+    'ps -o time=, sampled across the window',
+    { cores, scope, ignored },
+    tracker,
+    sampled,
+    intervalMs,
+    startedAt,
+  );
 }
 
 async function collectWindows(input: CollectorInput): Promise<ProcessesFacts> {
   input.source('command', POWERSHELL_SOURCE);
+  const startedAt = input.ctx.now();
   const snap = await windowsSnapshot(input);
   const windowSec = snap.windowMs / 1000;
+  const listed: ListedProcess[] = snap.processes.map((p) => ({
+    pid: p.pid,
+    ppid: p.ppid,
+    name: p.name,
+    path: p.path,
+    command: p.commandLine,
+  }));
+  const { scope, ignored } = await select(input, listed);
+  const inScope = new Set(selectTracker(listed, scope, 'win32').tracker.map((p) => p.pid));
   const tracker = snap.processes
-    .filter((p) => isTrackerName(p.name))
+    .filter((p) => inScope.has(p.pid))
     .map((p): TrackerProcess => ({
       pid: p.pid,
       ppid: p.ppid,
@@ -306,11 +492,20 @@ async function collectWindows(input: CollectorInput): Promise<ProcessesFacts> {
           ? cpuPercent((p.cpuEnd - p.cpuStart) / 1e7, windowSec)
           : null,
     }));
+  const series = tracker.map((p) => ({
+    pid: p.pid,
+    name: p.name,
+    role: p.role,
+    points: [{ t: snap.windowMs, cpu: p.cpuPercent }],
+  }));
   return {
     windowSec: round2(windowSec),
     cores: snap.cores,
-    method: 'Win32_Process UserModeTime+KernelModeTime delta',
+    method: 'Win32_Process UserModeTime+KernelModeTime at both ends of the window',
     tracker,
+    scope,
+    ignored,
+    samples: { startedAt: new Date(startedAt).toISOString(), intervalMs: snap.windowMs, series },
   };
 }
 

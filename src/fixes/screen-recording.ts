@@ -1,10 +1,13 @@
 /**
  * screen-recording: sends you to the one place that can grant screen capture, because the doctor
  * must not (and on macOS cannot) grant it itself. macOS: opens the Screen Recording pane of Privacy
- * & Security; the app must then be quit and reopened, since macOS applies the grant at launch.
- * Linux on Wayland: explains the X11 session or the desktop portal. Windows: restart guidance.
+ * & Security after `tccutil reset ScreenCapture com.upwork.Upwork` (a stale grant left by an update
+ * is the common cause); the app must then be quit and reopened, since macOS applies the grant at
+ * launch. Linux on Wayland: log in with an Xorg session, the only kind the Linux app captures in
+ * (no portal or PipeWire path exists in the app). Windows: restart guidance.
  * Why: without the grant the tracker keeps logging time but uploads black screenshots.
  */
+import { MAC_BUNDLE_ID } from '../checks/screen-recording.js';
 import { factValue } from '../core/facts.js';
 import { defineFix } from './actions.js';
 import { steps } from './fix.js';
@@ -21,21 +24,25 @@ export const screenRecordingFix = defineFix({
   plan(facts) {
     const s = factValue(facts, 'screen');
     if (facts.platform === 'darwin') {
-      const clients =
-        s?.macPermission?.state === 'collected' ? s.macPermission.rows.map((r) => r.client) : [];
       return steps('screen-recording', [
         {
-          title: 'Turn on Screen Recording for Upwork in System Settings',
+          title: "Reset Upwork's Screen Recording permission",
           action: {
             kind: 'manual',
             reason: 'guidance',
             lines: [
-              'In Privacy & Security > Screen Recording, turn Upwork on.',
-              ...(clients.length > 0
-                ? [
-                    'If it is already on, select it, remove it with "−", and add it again with "+" (an update can leave a stale entry).',
-                  ]
-                : []),
+              'An update can leave a stale grant that macOS no longer honours. Clear it (it asks nothing and changes only this permission):',
+            ],
+            command: `tccutil reset ScreenCapture ${MAC_BUNDLE_ID}`,
+          },
+        },
+        {
+          title: 'Grant Screen Recording to Upwork again in System Settings',
+          action: {
+            kind: 'manual',
+            reason: 'guidance',
+            lines: [
+              'In Privacy & Security > Screen Recording, turn Upwork on (add it with "+" if it is not listed).',
             ],
             open: { target: MAC_SCREEN_PANE, label: 'the Screen Recording pane of Privacy & Security' },
           },
@@ -67,21 +74,23 @@ export const screenRecordingFix = defineFix({
         ]);
       return steps('screen-recording', [
         {
-          title: 'Use an X11 session, or give Wayland a screen-capture portal',
+          title: 'Log in with an Xorg session',
           action: {
             kind: 'manual',
             reason: 'guidance',
             lines: [
-              'Wayland does not let apps read the screen directly. Either:',
-              '  - log out, pick the "Xorg" / "X11" session (the gear icon on the login screen), and log in again; or',
-              '  - install the desktop portal for your desktop and PipeWire (this needs administrator rights):',
+              'The Upwork app takes screenshots and counts activity only in an Xorg session, never on Wayland.',
+              'Log out. At the login screen pick the Xorg session: GNOME (Ubuntu): the gear icon, "Ubuntu on Xorg"; KDE: "Plasma (X11)". Log in again.',
             ],
-            command: 'sudo apt install xdg-desktop-portal xdg-desktop-portal-gnome pipewire',
           },
         },
         {
-          title: 'Restart Upwork',
-          action: { kind: 'manual', reason: 'guidance', lines: ['Then quit Upwork and start it again.'] },
+          title: 'Start Upwork again',
+          action: {
+            kind: 'manual',
+            reason: 'guidance',
+            lines: ['Then start Upwork and check the next screenshot in your Work Diary.'],
+          },
         },
       ]);
     }
@@ -92,7 +101,7 @@ export const screenRecordingFix = defineFix({
           kind: 'manual',
           reason: 'guidance',
           lines: [
-            'Quit Upwork (and the Upwork Helper in the notification area) and start it again.',
+            'Quit Upwork from its icon in the notification area (so every Upwork.exe process ends) and start it again.',
             'If screenshots stay black, a security product may block screen capture (see the antivirus check), or the graphics driver needs an update.',
           ],
         },

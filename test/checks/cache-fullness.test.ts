@@ -144,7 +144,7 @@ describe('cache-fullness', () => {
     [
       'quarantined file',
       cache({ quarantined: [{ name: '000000000001.jrnl.corrupt-1', bytes: 900 }] }),
-      'warn',
+      'fail',
       'UWD-CACHE-009',
     ],
     ['torn tail', cache({ tornTail: { file: '000000000002.jrnl', bytes: 37 } }), 'warn', 'UWD-CACHE-009'],
@@ -156,7 +156,7 @@ describe('cache-fullness', () => {
     expect(f.code).toBe(code);
     expect(f.evidence).toMatchObject({ capacityMinutes: value.capacityMinutes ?? 1440 });
     expect(f.evidence?.sources).toBeTruthy();
-    if (status === 'fail' && code !== 'UWD-CACHE-004')
+    if (status === 'fail' && code !== 'UWD-CACHE-004' && code !== 'UWD-CACHE-009')
       expect(f.remediation?.fixIds).toEqual(['cache-upload']);
   });
 
@@ -371,7 +371,9 @@ describe('cache collector', () => {
     const f = await cacheFullness.run(
       makeFacts({ cache: value }, { collectedAt: new Date(NOW).toISOString() }),
     );
-    expect(f.code).toBe('UWD-CACHE-008');
+    // Damage is the headline (a file was quarantined, the journal ends cut off); the refusal follows.
+    expect(f.code).toBe('UWD-CACHE-009');
+    expect(f.details?.some((d) => d.includes('UWD-CACHE-008'))).toBe(true);
   });
 
   it('reports mid-file damage without repairing it', async () => {
@@ -391,10 +393,11 @@ describe('cache collector', () => {
     const { value } = await collect(dir);
     expect(readFileSync(file).equals(before)).toBe(true);
     expect(value.damaged).toEqual([
-      { file: 'journal/000000000001.jrnl', offset: a.length, why: 'checksum mismatch' },
+      { file: 'journal/000000000001.jrnl', offset: a.length, why: 'crc mismatch' },
     ]);
     expect(value.tornTail).toBeNull();
-    expect(value.pendingSegments).toBe(1);
+    // The engine's recovery keeps every valid record, the one after the damage too.
+    expect(value.pendingSegments).toBe(2);
     expect(value.capacitySource).toBe('default');
   });
 

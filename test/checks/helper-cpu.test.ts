@@ -18,7 +18,11 @@ const table: Row[] = [
     'win32: helper at 40 %',
     () =>
       makeFacts(
-        { processes: procs([proc({ name: 'Upwork Helper.exe', cpuPercent: 40, version: '5.8.0.33' })]) },
+        {
+          processes: procs([
+            proc({ name: 'Upwork.exe', role: 'renderer', cpuPercent: 40, version: '5.8.0.33' }),
+          ]),
+        },
         { platform: 'win32' },
       ),
     'warn',
@@ -93,6 +97,53 @@ describe('helper-cpu', () => {
     expect(f.summary).toMatch(/Upwork Helper \(GPU\) used 96 % of a CPU core for 3 s/);
     expect(f.remediation?.fixIds).toEqual(['helper-restart-gpu']);
     expect(f.remediation?.commands).toContain('open -a Upwork --args --enable-gpu');
+  });
+
+  it("advice per OS: the Helper and --enable-gpu only on macOS, labelled as Upwork's; elsewhere quit and restart the app by pid", async () => {
+    const macF = await helperCpu.run(mac(await macProcesses()));
+    expect(macF.remediation?.text).toMatch(/^Upwork's advice for a busy Upwork Helper on macOS/);
+    const busyRenderer = [
+      proc({ pid: 10, name: 'upwork', role: 'app', path: '/opt/Upwork/upwork', cpuPercent: 1 }),
+      proc({ pid: 11, name: 'upwork', role: 'renderer', path: '/opt/Upwork/upwork', cpuPercent: 95 }),
+    ];
+    const lin = await helperCpu.run(linux(procs(busyRenderer)));
+    expect(lin).toMatchObject({ status: 'fail', code: 'UWD-CPU-003' });
+    expect(lin.summary).toMatch(/^upwork used 95 %/);
+    expect(lin.remediation?.commands).toEqual(['kill 10', '/opt/Upwork/upwork &']);
+    const win = await helperCpu.run(
+      makeFacts(
+        {
+          processes: procs(
+            busyRenderer.map((p) => ({
+              ...p,
+              name: 'Upwork.exe',
+              path: 'C:\\Program Files\\Upwork\\Upwork.exe',
+            })),
+          ),
+        },
+        { platform: 'win32' },
+      ),
+    );
+    expect(win.remediation?.commands).toEqual([
+      'taskkill /PID 10 /T',
+      'start "" "C:\\Program Files\\Upwork\\Upwork.exe"',
+    ]);
+    for (const f of [lin, win]) expect(JSON.stringify(f.remediation)).not.toMatch(/Helper|enable-gpu|pkill/);
+  });
+
+  it('name-alikes elsewhere are mentioned, never measured', async () => {
+    const p = {
+      ...procs([proc({ name: 'upwork', role: 'app', cpuPercent: 2 })]),
+      ignored: [{ pid: 77, name: 'upwork', path: '/tmp/x/upwork' }],
+      scope: { installDirs: ['/opt/Upwork'], enginePids: [], how: ['install folder /opt/Upwork'] },
+    };
+    const f = await helperCpu.run(linux(p));
+    expect(f).toMatchObject({ status: 'pass' });
+    expect(f.details).toContain(
+      'Not the tracker, ignored: upwork (pid 77, /tmp/x/upwork) has its name but runs from elsewhere.',
+    );
+    const none = await helperCpu.run(linux({ ...p, tracker: [] }));
+    expect(none.summary).toMatch(/1 process\(es\) with its name run from elsewhere and were ignored/);
   });
 
   it('two copies: names both and points at the duplicates fix', async () => {

@@ -107,10 +107,10 @@ const table: Row[] = [
   // Linux
   ['linux: X11', () => lin(session({})), 'pass', 'UWD-SCREEN-001'],
   [
-    'linux: Wayland with portal and PipeWire',
+    'linux: Wayland, even with a portal and PipeWire (the app captures only on Xorg)',
     () => lin(session({ sessionType: 'wayland', portal: portalOk, pipewireRunning: true })),
-    'warn',
-    'UWD-SCREEN-004',
+    'fail',
+    'UWD-SCREEN-008',
   ],
   [
     'linux: Wayland without portal',
@@ -186,5 +186,16 @@ describe('screen-recording', () => {
     const f = await screenRecording.run(win([shot('black'), shot('ok')]));
     expect(f.summary).toMatch(/1 of the tracker's 2 most recent screenshots are black/);
     expect(f.details!.join('\n')).toMatch(/black\.png \(100 % dark pixels\)/);
+  });
+});
+
+describe('screen-recording on Wayland', () => {
+  it('fails with Xorg advice only (GNOME "Ubuntu on Xorg", KDE "Plasma (X11)"), no portal or PipeWire', async () => {
+    const f = await screenRecording.run(
+      lin(session({ sessionType: 'wayland', portal: portalOk, pipewireRunning: true })),
+    );
+    expect(f.summary).toMatch(/Wayland.*only in an Xorg session/);
+    expect(f.remediation?.text).toMatch(/"Ubuntu on Xorg".*"Plasma \(X11\)"/);
+    expect(JSON.stringify(f.remediation)).not.toMatch(/portal|pipewire|apt install/i);
   });
 });

@@ -1,34 +1,23 @@
 /**
  * --record then --facts: the recording is redacted (no home folder, host or user name) and
  * replaying it on another "machine" (another HOME) gives the same findings. Runs the built CLI
- * against real things: a real busy process titled `Upwork Helper`, real PNGs, real log files.
+ * against real things: a real busy `upwork --type=renderer` from an install folder, real PNGs, real log files.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/model.js';
 import { windowsFacts } from '../checks/os-facts.js';
 import { workLike, writePng } from '../facts/os-helpers.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { fakeInstall, startFakeUpwork } from '../helpers/fake-app.js';
 
 const ONLY = 'antivirus,duplicate-installs,helper-cpu,screen-recording';
 
-function busyHelper(): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-e',
-      "process.title='Upwork Helper';const end=Date.now()+30000;process.send('up');for(;Date.now()<end;){}",
-    ],
-    { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] },
-  );
-  onTestFinished(() => void child.kill('SIGKILL'));
-  return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child.pid!));
-    child.once('error', reject);
-  });
+/** A busy `upwork --type=renderer` from an install folder laid out like the real app's. */
+async function busyHelper(): Promise<number> {
+  return (await startFakeUpwork(fakeInstall(), { type: 'renderer', busy: true })).pid;
 }
 
 const brief = (r: Report) => r.findings.map((f) => ({ id: f.id, status: f.status, code: f.code }));

@@ -34,20 +34,28 @@ export function fakeExec(
   return exec;
 }
 
+/** The real app's install folders on each OS (research/real-app-facts.md), as detection would list them. */
+export const TEST_INSTALL_DIRS = [
+  'C:\\Program Files\\Upwork',
+  'C:\\Users\\freelancer\\AppData\\Local\\Programs\\Upwork',
+  '/Applications/Upwork.app',
+  '/opt/Upwork',
+];
+
 export function testTarget(dataDir: string): TargetInfo {
-  return { kind: 'installed', dataDir, found: true, reason: 'test' };
+  return { kind: 'installed', dataDir, found: true, reason: 'test', installDirs: TEST_INSTALL_DIRS };
 }
 
 /** Run one collector the way the runner does, returning its value and recorded sources. */
 export async function collect<K extends FactKey>(
   collector: Collector<K>,
   ctx: Context,
-  opts: { dataDir?: string; options?: RunOptions } = {},
+  opts: { dataDir?: string; options?: RunOptions; target?: Partial<TargetInfo> } = {},
 ): Promise<{ value: FactMap[K]; sources: FactSource[] }> {
   const sources: FactSource[] = [];
   const value = await collector.collect({
     ctx,
-    target: testTarget(opts.dataDir ?? '/nonexistent/uwd-data'),
+    target: { ...testTarget(opts.dataDir ?? '/nonexistent/uwd-data'), ...opts.target },
     options: opts.options ?? { cpuWindowSec: 0.05 },
     signal: new AbortController().signal,
     source: (kind, ref) => void sources.push({ kind, ref }),

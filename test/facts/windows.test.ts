@@ -133,7 +133,7 @@ describe('windowsSnapshot: one batched PowerShell call', () => {
     expect(script).toContain('HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall');
     expect(script).toContain('Start-Sleep -Milliseconds 50');
     expect(inst.value.installs).toHaveLength(1);
-    expect(procs.value.tracker.map((p) => p.name)).toEqual(['Upwork.exe', 'Upwork.exe', 'Upwork Helper.exe']);
+    expect(procs.value.tracker.map((p) => p.name)).toEqual(['Upwork.exe', 'Upwork.exe', 'Upwork.exe']);
     expect(sec.value.products[0]).toMatchObject({
       name: 'Windows Defender',
       state: 'on',

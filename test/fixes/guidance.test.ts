@@ -30,7 +30,7 @@ describe('screen-recording fix', () => {
         linuxSession: { sessionType: 'wayland', desktop: 'GNOME', portal: null, pipewireRunning: null },
       }),
       undefined,
-      /X11/,
+      /only in an Xorg session[\s\S]*"Ubuntu on Xorg"[\s\S]*"Plasma \(X11\)"/,
     ],
     [
       'linux',
@@ -48,7 +48,16 @@ describe('screen-recording fix', () => {
     expect(acts.flatMap((a) => a!.lines).join('\n')).toMatch(says);
   });
 
-  it('macOS with an existing (stale) entry says to remove and re-add it', () => {
+  it('linux on Wayland: Xorg advice only, never a portal or PipeWire', () => {
+    const s = screen({
+      linuxSession: { sessionType: 'wayland', desktop: 'GNOME', portal: null, pipewireRunning: false },
+    });
+    const text = JSON.stringify(screenRecordingFix.plan(makeFacts({ screen: s }, { platform: 'linux' })));
+    expect(text).toMatch(/Xorg/);
+    expect(text).not.toMatch(/portal|pipewire|apt install/i);
+  });
+
+  it('macOS: reset the stale grant with tccutil, grant again, then restart', () => {
     const s = screen({
       macPermission: {
         state: 'collected',
@@ -59,10 +68,10 @@ describe('screen-recording fix', () => {
         ],
       },
     });
-    const lines = manual(screenRecordingFix.plan(makeFacts({ screen: s }, { platform: 'darwin' }))).flatMap(
-      (a) => a!.lines,
-    );
-    expect(lines.join(' ')).toMatch(/remove it .* add it again/);
+    const acts = manual(screenRecordingFix.plan(makeFacts({ screen: s }, { platform: 'darwin' })));
+    expect(acts[0]?.command).toBe('tccutil reset ScreenCapture com.upwork.Upwork');
+    expect(acts[1]?.open?.target).toBe(MAC_SCREEN_PANE);
+    expect(acts.flatMap((a) => a!.lines).join(' ')).toMatch(/turn Upwork on.*quit Upwork.*open it again/);
   });
 });
 

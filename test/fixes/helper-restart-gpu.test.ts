@@ -42,7 +42,14 @@ const engineTarget = {
 };
 
 describe('helper-restart-gpu plan (src/fixes/helper-restart-gpu.js)', () => {
-  const rows: { name: string; facts: Facts; kinds: string[]; text?: RegExp; command?: string }[] = [
+  const rows: {
+    name: string;
+    facts: Facts;
+    kinds: string[];
+    text?: RegExp;
+    not?: RegExp;
+    command?: string;
+  }[] = [
     {
       name: 'embedded engine: restart its Helper with the flag',
       facts: makeFacts({ processes: processes([proc()]) }, { target: engineTarget }),
@@ -57,19 +64,30 @@ describe('helper-restart-gpu plan (src/fixes/helper-restart-gpu.js)', () => {
       text: /Stop tracking first.*quit Upwork/,
     },
     {
-      name: 'installed app on Windows: explain (the switch is the macOS remedy)',
+      name: 'installed app on Windows: quit and restart Upwork.exe by pid and path (no Helper, no switch)',
       facts: makeFacts(
-        { processes: processes([proc({ name: 'Upwork Helper.exe' })]) },
+        {
+          processes: processes([
+            proc({ name: 'Upwork.exe', role: 'app', path: 'C:\\Program Files\\Upwork\\Upwork.exe' }),
+          ]),
+        },
         { platform: 'win32' },
       ),
       kinds: ['manual'],
-      text: /tray icon.*macOS.*Windows/,
+      text: /tray icon.*Upwork\.exe.*taskkill \/PID 4242 \/T/,
+      not: /enable-gpu|Upwork Helper/,
     },
     {
-      name: 'installed app on Linux: explain',
-      facts: makeFacts({ processes: processes([proc()]) }),
+      name: 'installed app on Linux: a busy renderer, quit and restart upwork (no Helper, no switch)',
+      facts: makeFacts({
+        processes: processes([
+          proc({ pid: 10, name: 'upwork', role: 'app', path: '/opt/Upwork/upwork', cpuPercent: 1 }),
+          proc({ name: 'upwork', role: 'renderer', path: '/opt/Upwork/upwork', cpuPercent: 90 }),
+        ]),
+      }),
       kinds: ['manual'],
-      text: /Linux/,
+      text: /upwork \(pid 4242\) used 90 %.*start upwork again.*kill 10/,
+      not: /enable-gpu|Upwork Helper/,
     },
     {
       name: 'nothing busy (e.g. two copies running, not CPU): nothing to restart',
@@ -78,14 +96,9 @@ describe('helper-restart-gpu plan (src/fixes/helper-restart-gpu.js)', () => {
       }),
       kinds: [],
     },
-    {
-      name: 'a busy renderer is not the Helper: nothing',
-      facts: makeFacts({ processes: processes([proc({ role: 'renderer', cpuPercent: 90 })]) }),
-      kinds: [],
-    },
     { name: 'processes not collected: nothing', facts: makeFacts({}), kinds: [] },
   ];
-  it.each(rows)('$name', ({ facts, kinds, text, command }) => {
+  it.each(rows)('$name', ({ facts, kinds, text, not, command }) => {
     const steps = helperRestartGpu.plan(facts);
     expect(steps.map((s) => s.action.kind)).toEqual(kinds);
     if (kinds[0] === 'engine')
@@ -96,6 +109,7 @@ describe('helper-restart-gpu plan (src/fixes/helper-restart-gpu.js)', () => {
       });
     if (command) expect(steps[0]!.action).toMatchObject({ command });
     if (text) expect(JSON.stringify(steps)).toMatch(text);
+    if (not) expect(JSON.stringify(steps)).not.toMatch(not);
     expect(helperRestartGpu.plan(facts)).toEqual(steps);
   });
 });

@@ -17,6 +17,7 @@ export function registerBundle(program: Command, host: CommandHost): void {
     .option('--include-screenshots', "also include the cache's screenshots (left out by default)")
     .option('-y, --yes', 'agree to what the bundle includes without being asked (for scripts)')
     .option('--json', 'print the path, size and sha256 as JSON')
+    .option('--dry-run', 'list what the bundle would hold, and write nothing')
     .option(
       '--deadline <seconds>',
       'deadline for the doctor run inside the bundle',
@@ -31,6 +32,7 @@ Examples:
   $ upwork-doctor bundle --ticket 12345                 review what it includes, then save it
   $ upwork-doctor bundle --ticket 12345 --yes --json    for scripts
   $ upwork-doctor bundle --encrypt-to support.pem --since 2d
+  $ upwork-doctor bundle --dry-run                      list what would go in, write nothing
 
 Secrets and personal data (tokens, cookies, passwords, emails, user and host names) are redacted
 before anything is written; the cache's contents are never included.`,

@@ -2,7 +2,14 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
-import { addOutputOptions, addTargetOptions, idList, positiveNumber, timeServerUrl } from '../options.js';
+import {
+  addOpenOption,
+  addOutputOptions,
+  addTargetOptions,
+  idList,
+  positiveNumber,
+  timeServerUrl,
+} from '../options.js';
 
 export function registerCheck(program: Command, host: CommandHost): void {
   const cmd = program
@@ -26,6 +33,7 @@ export function registerCheck(program: Command, host: CommandHost): void {
     .option('--time-server <url>', 'an extra time source for clock-skew, ntp://HOST:PORT', timeServerUrl)
     .option('--cpu-window <seconds>', 'how long helper-cpu samples', positiveNumber('--cpu-window'), 3)
     .option('--strict', 'warnings also make the exit code 1');
+  addOpenOption(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -36,6 +44,7 @@ Examples:
   $ upwork-doctor --only disk-space,data-dir
   $ upwork-doctor --scenario cache-full   reproduce a known problem on the embedded engine
   $ upwork-doctor --facts facts.json      re-run the checks on recorded facts
+  $ upwork-doctor --format html --open    the report with charts, opened in the browser
 
 Exit codes: 0 nothing failed, 1 a check failed (or warned with --strict), 2 usage error or a check
 crashed, 3 the deadline cut the run short, 130 cancelled.`,

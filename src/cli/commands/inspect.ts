@@ -1,7 +1,8 @@
 /** `upwork-doctor inspect BUNDLE`: for support agents. Wiring only; the body loads lazily. */
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
-import { addOutputOptions, positiveNumber } from '../options.js';
+import { addOpenOption, addOutputOptions, positiveNumber } from '../options.js';
 
 export function registerInspect(program: Command, host: CommandHost): void {
   const cmd = program
@@ -9,8 +10,13 @@ export function registerInspect(program: Command, host: CommandHost): void {
     .description('verify a ticket bundle, summarise it and re-run the current checks on its facts')
     .argument('<bundle>', 'the bundle (.zip, or .zip.p7m with --key)')
     .option('--key <file>', 'the private key to decrypt an encrypted bundle (PEM)')
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'same as --format json')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['text', 'json', 'html']).default('text'),
+    )
+    .option('--output <file>', 'write the result to a file instead of stdout')
     .option('--hours <n>', 'how many hours of log timeline to show', positiveNumber('--hours'), 6);
+  addOpenOption(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -18,6 +24,7 @@ export function registerInspect(program: Command, host: CommandHost): void {
 Examples:
   $ upwork-doctor inspect upwork-doctor-12345-1a2b3c4d.zip
   $ upwork-doctor inspect upwork-doctor-12345-1a2b3c4d.zip.p7m --key support.key
+  $ upwork-doctor inspect upwork-doctor-12345-1a2b3c4d.zip --format html --output ticket.html --open
 
 Exit codes: 0 the bundle is intact, 1 an entry was modified or is missing, 2 unreadable or hostile.`,
   );

@@ -2,7 +2,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
-import { addOutputOptions, addTargetOptions, positiveNumber } from '../options.js';
+import { addOpenOption, addOutputOptions, addTargetOptions, positiveNumber } from '../options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -18,12 +18,15 @@ export function registerNetwork(program: Command, host: CommandHost): void {
     .option('--pac <file|url>', 'a PAC file to decide the proxy with')
     .option('--ca <file>', 'extra trusted root certificates, PEM (repeatable)', collect)
     .addOption(
-      new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'),
+      new Option('--format <format>', 'output format')
+        .choices(['text', 'json', 'junit', 'html'])
+        .default('text'),
     )
     .option('--json', 'same as --format json')
     .option('--output <file>', 'write the report to a file instead of stdout')
     .option('--timeout <seconds>', 'timeout of each stage', positiveNumber('--timeout'), 5)
     .option('--deadline <seconds>', 'deadline for the whole command', positiveNumber('--deadline'), 30);
+  addOpenOption(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(
     'after',
@@ -35,6 +38,7 @@ Examples:
   $ upwork-doctor network
   $ upwork-doctor network --proxy http://proxy.corp:3128 --format junit > network.xml
   $ upwork-doctor network --endpoint https://www.upwork.com/ --pac http://wpad.corp/proxy.pac
+  $ upwork-doctor network --format html --output network.html --open
 
 Exit codes: 0 every endpoint reachable, 1 an endpoint failed, 2 usage error, 3 the deadline was hit.`,
   );

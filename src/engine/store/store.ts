@@ -10,13 +10,24 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { creditedMinutes, keyOf, localKey, validateSegment, type Segment } from '../rules/segments.js';
-import { decodeFrameAt, encodeFrame, scanFrames } from './frame.js';
+import { encodeFrame } from './frame.js';
 import { fsyncDir, renameDurable, writeFileAtomic, type DurableStep, type StepHook } from './fsutil.js';
 import { acquireLock, type LockOptions } from './lock.js';
 import {
+  blockingDamage,
+  cacheLayout,
+  FORMAT_LINE,
+  JOURNAL_RE,
+  loadCache,
+  SNAP_RE,
+  type CacheLayout,
+  type Loaded,
+  type Manifest,
+  type RecoveryReport,
+  type SnapshotBody,
+} from './recover.js';
+import {
   applyRecord,
-  emptyState,
-  isJournalRecord,
   pendingAutoMinutes,
   pendingOf,
   stateDigest,
@@ -25,6 +36,14 @@ import {
   type JournalRecord,
   type RecordInput,
 } from './state.js';
+
+export {
+  cacheLayout,
+  FORMAT_LINE,
+  type CacheDamage,
+  type CacheLayout,
+  type RecoveryReport,
+} from './recover.js';
 import {
   StoreError,
   type AckReceipt,
@@ -36,79 +55,12 @@ import {
   type StoredSegment,
 } from './types.js';
 
-export const FORMAT_LINE = 'tracker-engine 1';
-const JOURNAL_RE = /^(\d{12})\.jrnl$/;
-const QUARANTINED_JOURNAL_RE = /^(\d{12})\.jrnl\.corrupt-/;
-const SNAP_RE = /^snap-(\d{12})\.json$/;
-
-export interface CacheLayout {
-  root: string;
-  formatFile: string;
-  lockFile: string;
-  journalDir: string;
-  stateDir: string;
-  manifestFile: string;
-  blobsDir: string;
-  blobsTmpDir: string;
-  quarantineDir: string;
-}
-
-export function cacheLayout(cacheDir: string): CacheLayout {
-  return {
-    root: cacheDir,
-    formatFile: path.join(cacheDir, 'FORMAT'),
-    lockFile: path.join(cacheDir, 'LOCK'),
-    journalDir: path.join(cacheDir, 'journal'),
-    stateDir: path.join(cacheDir, 'state'),
-    manifestFile: path.join(cacheDir, 'state', 'MANIFEST'),
-    blobsDir: path.join(cacheDir, 'blobs', 'sha256'),
-    blobsTmpDir: path.join(cacheDir, 'blobs', 'tmp'),
-    quarantineDir: path.join(cacheDir, 'quarantine'),
-  };
-}
-
 export function blobPath(cacheDir: string, sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new StoreError('invalid', `not a sha256: ${sha256}`);
   return path.join(cacheLayout(cacheDir).blobsDir, sha256.slice(0, 2), `${sha256}.png`);
 }
 
 const fileName = (index: number): string => `${String(index).padStart(12, '0')}.jrnl`;
-
-interface Manifest {
-  format: 1;
-  snapshot: string;
-  seq: number;
-  journalFrom: number;
-  crc: string;
-}
-
-interface SnapshotBody {
-  format: 1;
-  seq: number;
-  journalFrom: number;
-  state: CacheState;
-}
-
-export interface RecoveryReport {
-  /** Torn final records cut off the last journal file. */
-  repairs: { file: string; offset: number; bytesDropped: number; why: string }[];
-  /** Files moved to quarantine/ by this recovery. */
-  quarantinedNow: { file: string; to: string; why: string }[];
-  /** Every file in quarantine/ (the store is degraded while any is there). */
-  quarantined: string[];
-  snapshot: string | null;
-  journalFiles: string[];
-  warnings: string[];
-}
-
-interface Loaded {
-  state: CacheState;
-  report: RecoveryReport;
-  /** Index of the journal file to append to, and whether it must be created. */
-  activeIndex: number;
-  activeExists: boolean;
-  journalFrom: number;
-}
 
 async function listDir(dir: string): Promise<string[]> {
   try {
@@ -128,164 +80,8 @@ async function readIfExists(file: string): Promise<Buffer | undefined> {
   }
 }
 
-function stamp(t: number): string {
-  return new Date(t)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
-
-/**
- * Read the cache as recovery would. With `mutate` false it only reads (what the doctor and tests
- * use to look without touching); with `mutate` true it trims a torn tail and quarantines damage.
- */
-async function loadCache(l: CacheLayout, opts: { mutate: boolean; now: number }): Promise<Loaded> {
-  const report: RecoveryReport = {
-    repairs: [],
-    quarantinedNow: [],
-    quarantined: [],
-    snapshot: null,
-    journalFiles: [],
-    warnings: [],
-  };
-  const quarantine = async (file: string, why: string): Promise<void> => {
-    const base = path.basename(file);
-    const to = path.join(l.quarantineDir, `${base}.corrupt-${stamp(opts.now)}`);
-    report.quarantinedNow.push({ file: base, to: path.basename(to), why });
-    if (opts.mutate) {
-      await fsp.mkdir(l.quarantineDir, { recursive: true });
-      await renameDurable(file, to);
-      await fsyncDir(l.quarantineDir);
-      await fsyncDir(path.dirname(file));
-    }
-  };
-
-  // 1. The newest trustworthy snapshot: the MANIFEST's, else the newest self-consistent snap file.
-  let state = emptyState();
-  let journalFrom = 0;
-  const trySnapshot = async (name: string, crc?: string): Promise<SnapshotBody | undefined> => {
-    const buf = await readIfExists(path.join(l.stateDir, name));
-    if (!buf) return undefined;
-    const r = decodeFrameAt<SnapshotBody>(buf, 0);
-    if (
-      !r.ok ||
-      r.end !== buf.length ||
-      (crc !== undefined && crc !== buf.subarray(3, 11).toString('latin1'))
-    ) {
-      report.warnings.push(`snapshot ${name} is damaged`);
-      await quarantine(path.join(l.stateDir, name), 'damaged snapshot');
-      return undefined;
-    }
-    return r.value;
-  };
-  let snap: SnapshotBody | undefined;
-  const manifestBuf = await readIfExists(l.manifestFile);
-  if (manifestBuf) {
-    const m = decodeFrameAt<Manifest>(manifestBuf, 0);
-    if (m.ok && m.end === manifestBuf.length && SNAP_RE.test(m.value.snapshot)) {
-      snap = await trySnapshot(m.value.snapshot, m.value.crc);
-      if (snap) report.snapshot = m.value.snapshot;
-    } else {
-      report.warnings.push('MANIFEST is damaged');
-      await quarantine(l.manifestFile, 'damaged manifest');
-    }
-  }
-  if (!snap) {
-    const snaps = (await listDir(l.stateDir)).filter((n) => SNAP_RE.test(n)).reverse();
-    for (const name of snaps) {
-      snap = await trySnapshot(name);
-      if (snap) {
-        report.snapshot = name;
-        break;
-      }
-    }
-  }
-  if (snap) {
-    state = snap.state;
-    journalFrom = snap.journalFrom;
-  }
-
-  // 2. Journal files from journalFrom on, with quarantined ones replayed read-only in index order.
-  const journals = (await listDir(l.journalDir))
-    .map((n) => ({ n, m: JOURNAL_RE.exec(n) }))
-    .filter((x) => x.m)
-    .map((x) => ({
-      name: x.n,
-      index: Number(x.m![1]),
-      quarantined: false,
-      file: path.join(l.journalDir, x.n),
-    }));
-  const quarantinedNames = await listDir(l.quarantineDir);
-  const qJournals = quarantinedNames
-    .map((n) => ({ n, m: QUARANTINED_JOURNAL_RE.exec(n) }))
-    .filter((x) => x.m)
-    .map((x) => ({
-      name: x.n,
-      index: Number(x.m![1]),
-      quarantined: true,
-      file: path.join(l.quarantineDir, x.n),
-    }));
-  const all = [...journals, ...qJournals]
-    .filter((f) => f.index >= journalFrom)
-    .sort((a, b) => a.index - b.index || (a.quarantined === b.quarantined ? 0 : a.quarantined ? -1 : 1));
-  const lastLive = journals.filter((f) => f.index >= journalFrom).at(-1);
-  let maxIndex = Math.max(journalFrom, ...journals.map((f) => f.index), ...qJournals.map((f) => f.index));
-  let activeIndex = lastLive?.index ?? journalFrom;
-  let activeExists = lastLive !== undefined;
-
-  const apply = (recs: unknown[]): void => {
-    for (const r of recs) if (isJournalRecord(r)) applyRecord(state, r as JournalRecord);
-  };
-  for (const f of all) {
-    const buf = await fsp.readFile(f.file);
-    const scan = scanFrames<unknown>(buf);
-    if (f.quarantined || !scan.bad) {
-      apply(scan.records);
-      apply(scan.after);
-      if (!f.quarantined) report.journalFiles.push(f.name);
-      continue;
-    }
-    if (f === lastLive && !scan.goodAfterBad) {
-      // A torn final record: the write never completed, so it was never acknowledged. Cut it off.
-      apply(scan.records);
-      report.journalFiles.push(f.name);
-      report.repairs.push({
-        file: f.name,
-        offset: scan.goodEnd,
-        bytesDropped: buf.length - scan.goodEnd,
-        why: scan.bad.why,
-      });
-      if (opts.mutate) {
-        const fh = await fsp.open(f.file, 'r+');
-        try {
-          await fh.truncate(scan.goodEnd);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-      }
-      continue;
-    }
-    // Damage followed by good records, or in an older file: never skip silently. Keep every valid
-    // record, move the file aside for repair and refuse tracking (degraded).
-    apply(scan.records);
-    apply(scan.after);
-    await quarantine(f.file, `${scan.bad.why} at offset ${scan.bad.offset}`);
-    if (f === lastLive) {
-      maxIndex = Math.max(maxIndex, f.index);
-      activeIndex = maxIndex + 1;
-      activeExists = false;
-    }
-  }
-  if (!activeExists)
-    activeIndex = Math.max(activeIndex, maxIndex + (qJournals.some((q) => q.index >= activeIndex) ? 1 : 0));
-  report.quarantined = (await listDir(l.quarantineDir)).filter((n) => !n.startsWith('.'));
-  if (!opts.mutate) {
-    for (const q of report.quarantinedNow)
-      if (!report.quarantined.includes(q.to)) report.quarantined.push(q.to);
-  }
-  return { state, report, activeIndex, activeExists, journalFrom };
-}
+/** Snapshot generations kept: one damaged or deleted snapshot file must not lose time. */
+const SNAPSHOT_GENERATIONS = 2;
 
 export interface OpenStoreOptions {
   /** <data>/Upwork/Cache */
@@ -345,6 +141,10 @@ export class JournalStore implements Store {
   private readonly snapshotEvery: number;
   private readonly journalMaxBytes: number;
   private quarantinedFiles: string[];
+  /** Damage recovery could not repair (missing records, unreadable files): writing is refused. */
+  private readonly blocking: string[];
+  /** First journal file the current snapshot needs; files from here on are kept by the next compaction. */
+  private journalFrom: number;
   private releaseLock: (() => Promise<void>) | null = null;
   readonly recovery: RecoveryReport;
 
@@ -360,6 +160,8 @@ export class JournalStore implements Store {
     this.activeIndex = loaded.activeIndex;
     this.recovery = loaded.report;
     this.quarantinedFiles = loaded.report.quarantined;
+    this.blocking = blockingDamage(loaded.report).map((d) => `${d.file}: ${d.detail}`);
+    this.journalFrom = loaded.journalFrom;
   }
 
   /** Open (creating if needed) and recover the cache. Only one process may hold it. */
@@ -386,6 +188,12 @@ export class JournalStore implements Store {
         if (n.endsWith('.tmp')) await fsp.rm(path.join(l.stateDir, n), { force: true });
       }
       const loaded = await loadCache(l, { mutate: true, now: opts.clock.now() });
+      const unreadable = loaded.report.damage.filter((d) => d.kind === 'unreadable');
+      if (unreadable.length > 0)
+        throw new StoreError(
+          'unreadable',
+          `The time cache cannot be read: ${unreadable.map((d) => `${d.file} (${d.detail})`).join('; ')}. Nothing was changed.`,
+        );
       const store = new JournalStore(opts, loaded);
       store.releaseLock = release;
       await store.openActive(loaded.activeExists);
@@ -422,8 +230,9 @@ export class JournalStore implements Store {
     }
   }
 
+  /** A damaged file was quarantined, or records are missing: tracking is refused until repaired. */
   get degraded(): boolean {
-    return this.quarantinedFiles.length > 0;
+    return this.quarantinedFiles.length > 0 || this.blocking.length > 0;
   }
 
   private ensureUsable(): void {
@@ -485,7 +294,11 @@ export class JournalStore implements Store {
 
   private afterFlush(): void {
     if (this.broken || this.closed) return;
-    if (this.recordsSinceSnapshot >= this.snapshotEvery || this.activeSize >= this.journalMaxBytes) {
+    // A degraded cache is never compacted: compaction deletes the files that still show the damage.
+    if (
+      (!this.degraded && this.recordsSinceSnapshot >= this.snapshotEvery) ||
+      this.activeSize >= this.journalMaxBytes
+    ) {
       void this.compact().catch((e: unknown) => {
         this.broken = e;
       });
@@ -528,7 +341,8 @@ export class JournalStore implements Store {
       await this.fh!.close();
       this.activeIndex += 1;
       await this.openActive(false);
-      const snapName = `snap-${String(body.seq).padStart(12, '0')}.json`;
+      // Named by the journal file it starts from: unique per compaction, and in order.
+      const snapName = `snap-${String(body.journalFrom).padStart(12, '0')}.json`;
       const snapBytes = encodeFrame(body);
       await writeFileAtomic(path.join(this.layout.stateDir, snapName), snapBytes, {
         afterTmpFsync: () => this.step('snapshot.afterTmpFsync'),
@@ -540,26 +354,36 @@ export class JournalStore implements Store {
         seq: body.seq,
         journalFrom: body.journalFrom,
         crc: snapBytes.subarray(3, 11).toString('latin1'),
+        pendingMinutes: pendingAutoMinutes(body.state),
+        pendingSegments: pendingOf(body.state).length,
       };
       await writeFileAtomic(this.layout.manifestFile, encodeFrame(manifest), {
         afterRename: () => this.step('manifest.afterRename'),
       });
       this.step('compaction.afterManifestBeforeDelete');
-      for (const n of await listDir(this.layout.journalDir)) {
-        const m = JOURNAL_RE.exec(n);
-        if (m && Number(m[1]) < body.journalFrom)
-          await fsp.rm(path.join(this.layout.journalDir, n), { force: true });
-      }
-      for (const n of await listDir(this.layout.stateDir)) {
-        if (SNAP_RE.test(n) && n !== snapName)
-          await fsp.rm(path.join(this.layout.stateDir, n), { force: true });
-      }
-      await fsyncDir(this.layout.journalDir);
+      await this.dropOldGenerations(this.journalFrom);
+      this.journalFrom = body.journalFrom;
     } finally {
       this.compacting = null;
       done();
       this.kick();
     }
+  }
+
+  /**
+   * Keep the previous snapshot and every journal file from its start, so a damaged or deleted
+   * newest snapshot still recovers everything; older generations go.
+   */
+  private async dropOldGenerations(previousJournalFrom: number): Promise<void> {
+    for (const n of await listDir(this.layout.journalDir)) {
+      const m = JOURNAL_RE.exec(n);
+      if (m && Number(m[1]) < previousJournalFrom)
+        await fsp.rm(path.join(this.layout.journalDir, n), { force: true });
+    }
+    const snaps = (await listDir(this.layout.stateDir)).filter((n) => SNAP_RE.test(n));
+    for (const n of snaps.slice(0, Math.max(0, snaps.length - SNAPSHOT_GENERATIONS)))
+      await fsp.rm(path.join(this.layout.stateDir, n), { force: true });
+    await fsyncDir(this.layout.journalDir);
   }
 
   // ------------------------------------------------------------------ blobs
@@ -619,7 +443,10 @@ export class JournalStore implements Store {
   async sealMany(items: readonly { segment: Segment; png: Uint8Array | null }[]): Promise<void> {
     this.ensureUsable();
     if (this.degraded)
-      throw new StoreError('degraded', 'The time cache is degraded (a damaged file was quarantined).');
+      throw new StoreError(
+        'degraded',
+        `The time cache is damaged (${[...this.blocking, ...this.quarantinedFiles.map((q) => `quarantine/${q}`)].join('; ')}): tracking is refused until it is repaired.`,
+      );
     let minutes = this.pendingMinutes();
     const keys = new Set<string>();
     for (const { segment, png } of items) {

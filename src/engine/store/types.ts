@@ -90,7 +90,15 @@ export class StoreError extends Error {
   override name = 'StoreError';
   constructor(
     readonly code:
-      'locked' | 'cache-full' | 'degraded' | 'duplicate-slot' | 'invalid' | 'closed' | 'format' | 'not-found',
+      | 'locked'
+      | 'cache-full'
+      | 'degraded'
+      | 'duplicate-slot'
+      | 'invalid'
+      | 'closed'
+      | 'format'
+      | 'not-found'
+      | 'unreadable',
     message: string,
   ) {
     super(message);

@@ -6,20 +6,18 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import type { Context } from '../../core/context.js';
 import { classifyLogFile, logFileNewestMs } from '../../facts/logs.js';
-import type { SkipReason } from './manifest.js';
-import type { FoundFile } from './sources.js';
+import { Redactor, toBinary } from '../redact/redactor.js';
+import type { Gathered } from './gather.js';
+import type { EntryCategory, ManifestEntry, SkipReason } from './manifest.js';
+import type { FoundFile, LogCandidate } from './sources.js';
+
+export type { LogCandidate } from './sources.js';
 
 export const SAMPLE_BYTES = 64 * 1024;
 /** Spend at most this share of what the estimate allows, to absorb estimation error. */
 const MARGIN = 0.85;
-
-export interface LogCandidate extends FoundFile {
-  /** Name inside the archive. */
-  name: string;
-  /** Where it came from, for the manifest (`<data>/Upwork/Logs/x.log`). */
-  source: string;
-}
 
 export interface PlannedLog extends LogCandidate {
   /** First byte to read (0 = whole file). */
@@ -100,4 +98,104 @@ export async function planLogs(
     remaining = takeBytes < f.size ? 0 : remaining - estimate;
   }
   return { take, skip };
+}
+
+/** A document the doctor makes for the bundle (report, facts, system, processes, cache metadata). */
+export interface DocPlan {
+  name: string;
+  category: EntryCategory;
+  source: string;
+  value?: unknown;
+  text?: string;
+}
+
+export interface BundlePlan {
+  docs: DocPlan[];
+  logs: PlannedLog[];
+  /** Logs left out already (unreadable, older than --since, over the budget). */
+  skipped: ManifestEntry[];
+  screenshots: FoundFile[];
+  /**
+   * The pseudonym map, learned from the small sources (the documents, names of files) before
+   * any log streams: what the log workers start from.
+   */
+  redactor: Redactor;
+  /** Bytes of logs to read. */
+  logBytes: number;
+}
+
+export interface PlanInput {
+  ctx: Context;
+  facts: unknown;
+  report: unknown;
+  reportText: string;
+  reportHtml?: string;
+  maxSizeMB: number;
+  sinceMs?: number;
+}
+
+/** Leave room for the manifest and the zip's central directory. */
+export const RESERVE = 256 * 1024;
+
+function docsOf(input: PlanInput, g: Gathered): DocPlan[] {
+  return [
+    { name: 'report.json', category: 'report', source: 'doctor run', value: input.report },
+    { name: 'report.txt', category: 'report', source: 'doctor run', text: input.reportText },
+    ...(input.reportHtml !== undefined
+      ? [{ name: 'report.html', category: 'report' as const, source: 'doctor run', text: input.reportHtml }]
+      : []),
+    { name: 'facts.json', category: 'facts', source: 'doctor run', value: input.facts },
+    { name: 'system/system.json', category: 'system', source: 'node:os, systeminformation', value: g.system },
+    { name: 'system/processes.json', category: 'processes', source: 'ps-list', value: g.processes },
+    {
+      name: 'cache/cache.json',
+      category: 'cache',
+      source: '<data>/Upwork/Cache (metadata only)',
+      value: g.cache.doc,
+    },
+  ];
+}
+
+/** The text a document is stored as (before redaction). */
+export const docText = (d: DocPlan) => d.text ?? `${JSON.stringify(d.value, null, 2)}\n`;
+
+function skippedEntry(f: PlanResult['skip'][number]): ManifestEntry {
+  return {
+    category: 'logs',
+    source: f.source,
+    outcome: 'skipped',
+    reason: f.reason,
+    sourceSize: f.size,
+    sourceModified: new Date(f.mtimeMs).toISOString(),
+    ...(f.detail ? { detail: f.detail } : {}),
+  };
+}
+
+/** Plan: the documents, the pseudonym map learned from them, and the logs within the budget. */
+export async function planBundle(input: PlanInput, g: Gathered): Promise<BundlePlan> {
+  const { ctx } = input;
+  const redactor = new Redactor({
+    hostname: ctx.hostname,
+    usernames: [ctx.username, path.basename(ctx.homedir)].filter((u) => u && u !== '/' && u !== '.'),
+  });
+  const docs = docsOf(input, g);
+  // Small sources first: what they hold is known before the first log line streams.
+  for (const d of docs) {
+    if (d.text !== undefined) redactor.redactBinaryText(toBinary(d.text));
+    else redactor.redactJson(d.value);
+  }
+  for (const f of [...g.logs.candidates, ...g.cache.screenshots]) redactor.learnLine(toBinary(f.rel));
+  redactor.takeCounts();
+  const docEstimate = docs.reduce((n, d) => n + zlib.deflateRawSync(Buffer.from(docText(d))).length + 512, 0);
+  const maxBytes = Math.floor(input.maxSizeMB * 1_000_000);
+  const budget = Math.max(0, maxBytes - RESERVE - docEstimate);
+  const plan = await planLogs(g.logs.candidates, { budget, now: ctx.now(), sinceMs: input.sinceMs });
+  return {
+    docs,
+    logs: plan.take,
+    skipped: [...g.logs.skipped, ...plan.skip.map(skippedEntry)],
+    screenshots: g.cache.screenshots,
+    redactor,
+    logBytes: plan.take.reduce((n, f) => n + f.size - f.start, 0),
+  };
 }

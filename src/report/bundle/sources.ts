@@ -16,6 +16,14 @@ export interface FoundFile {
   mtimeMs: number;
 }
 
+/** A log that could go into the bundle. */
+export interface LogCandidate extends FoundFile {
+  /** Name inside the archive. */
+  name: string;
+  /** Where it came from, for the manifest (`<data>/Upwork/Logs/x.log`). */
+  source: string;
+}
+
 export interface SkippedFile {
   rel: string;
   reason: SkipReason;

@@ -1,6 +1,7 @@
 /**
- * The archive writer: entries stream through archiver (zip) and, with --encrypt-to, through the
- * CMS encryptor, into `<name>.partial`; nothing is staged on disk and no entry is held in memory.
+ * The archive writer: deflated entries are framed by zip-stream (see zip.ts) and, with
+ * --encrypt-to, go through the CMS encryptor, into `<name>.partial`; nothing is staged on disk and
+ * no entry is held in memory.
  * Any failure (a full disk, a residual secret, a read error) aborts the whole archive and removes
  * the partial file, so a broken or half-written bundle never exists under any name.
  */
@@ -11,8 +12,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Archiver } from 'archiver';
 import type { Recipient } from './cms.js';
+import type { DeflatedEntry, ZipEngine } from './zip.js';
+import { createZip, deflateStream } from './zip.js';
 
 /** Counts and hashes whatever flows through. */
 export class HashTap extends Transform {
@@ -35,7 +37,7 @@ export interface Stored {
 
 export class BundleWriter {
   private error: Error | undefined;
-  private waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private waiter: { reject: (e: Error) => void } | undefined;
   private done = false;
   private readonly out = new HashTap();
   private readonly piped: Promise<void>;
@@ -44,8 +46,7 @@ export class BundleWriter {
   private constructor(
     readonly partial: string,
     private readonly fh: FileHandle,
-    private readonly archive: Archiver,
-    recipient: Recipient | undefined,
+    private readonly archive: ZipEngine,
     cms: Transform | undefined,
   ) {
     const ws = fh.createWriteStream({ autoClose: false });
@@ -55,28 +56,20 @@ export class BundleWriter {
         this.fail(e as Error);
       },
     );
-    archive.on('entry', () => {
-      const w = this.waiter;
-      this.waiter = undefined;
-      w?.resolve();
-    });
-    archive.on('warning', (e: Error) => this.fail(e));
     archive.on('error', (e: Error) => this.fail(e));
-    void recipient;
   }
 
   /** Create `<partial>` (it must not exist) and start the archive. */
   static async create(partial: string, recipient?: Recipient): Promise<BundleWriter> {
     const fh = await open(partial, 'wx', 0o600);
     try {
-      const { default: archiver } = await import('archiver');
-      const archive = archiver('zip', { zlib: { level: 6 } });
+      const archive = await createZip();
       let cms: Transform | undefined;
       if (recipient) {
         const { CmsEncryptStream } = await import('./cms.js');
         cms = new CmsEncryptStream(recipient);
       }
-      return new BundleWriter(partial, fh, archive, recipient, cms);
+      return new BundleWriter(partial, fh, archive, cms);
     } catch (e) {
       await fh.close().catch(() => undefined);
       await rm(partial, { force: true });
@@ -86,7 +79,7 @@ export class BundleWriter {
 
   /** Bytes of zip produced so far (before encryption): what the size budget counts. */
   pointer(): number {
-    return this.archive.pointer();
+    return this.archive.getBytesWritten();
   }
 
   private fail(e: Error): void {
@@ -95,38 +88,50 @@ export class BundleWriter {
     const w = this.waiter;
     this.waiter = undefined;
     w?.reject(e);
-    this.archive.abort();
-    // abort() leaves the stream open while an entry is half-read; destroying it ends the pipeline.
     this.archive.destroy();
+  }
+
+  /** Whether the archive itself failed (a write error), rather than one entry's source. */
+  failed(): boolean {
+    return this.error !== undefined;
   }
 
   private check(): void {
     if (this.error) throw this.error;
   }
 
-  /** Add one entry from a stream; resolves when the archive has taken all of it. */
-  async add(name: string, source: Readable, date: Date): Promise<Stored> {
+  /** Add one deflated entry; resolves when the archive has taken all of it. */
+  async add(name: string, source: DeflatedEntry, date: Date): Promise<Stored> {
     this.check();
-    const tap = new HashTap();
-    const entryDone = new Promise<void>((resolve, reject) => {
-      this.waiter = { resolve, reject };
+    await new Promise<void>((resolve, reject) => {
+      this.waiter = { reject };
+      source.on('error', (e: Error) => this.fail(e));
+      this.archive.entry(source, { name, date }, (err) => {
+        this.waiter = undefined;
+        if (err) reject(err);
+        else resolve();
+      });
     });
-    source.on('error', (e: Error) => this.fail(e));
-    this.archive.append(source.pipe(tap), { name, date });
-    await entryDone;
     this.check();
-    return { size: tap.bytes, sha256: tap.digest() };
+    const t = source.totals;
+    if (!t) throw new Error(`${name}: no totals`);
+    return { size: t.size, sha256: t.sha256 };
+  }
+
+  /** Add a stream of plain bytes, deflated here on zlib's thread pool. */
+  addStream(name: string, source: Readable, date: Date): Promise<Stored> {
+    return this.add(name, deflateStream(source), date);
   }
 
   async addBuffer(name: string, data: Buffer, date: Date): Promise<Stored> {
     const { Readable } = await import('node:stream');
-    return this.add(name, Readable.from([data]), date);
+    return this.addStream(name, Readable.from([data]), date);
   }
 
   /** Finish the archive, flush it to disk; returns the size and sha256 of the file written. */
   async finish(): Promise<Stored> {
     this.check();
-    await this.archive.finalize();
+    this.archive.finalize();
     await this.piped;
     this.check();
     await this.fh.sync();

@@ -30,6 +30,7 @@ article h2,article h3{font-size:16px;margin:0;display:flex;flex-wrap:wrap;gap:8p
 .fix strong{display:block;margin-bottom:4px}
 pre{margin:4px 0;padding:6px 10px;background:#0d1117;color:#e6edf3;border-radius:6px;overflow-x:auto;font:13px ui-monospace,SFMono-Regular,Menlo,monospace}
 details{margin-top:8px;color:var(--muted)}details pre{background:var(--bg);color:var(--fg);max-height:320px}
+figure details{overflow-x:auto}td:not(:last-child),th{white-space:nowrap}
 table{border-collapse:collapse;width:100%;font-size:13px;margin-top:6px}th,td{text-align:left;padding:3px 8px 3px 0;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 .cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:12px}
 footer{margin-top:32px;color:var(--muted);font-size:13px}
@@ -89,10 +90,10 @@ ${p.body}
 }
 
 /** A chart in its frame: heading, the SVG, its text equivalent, and the data as a table. */
-export function figureHtml(c: Chart, opts: { wide?: boolean; id?: string } = {}): string {
+export function figureHtml(c: Chart, opts: { wide?: boolean; id?: string; open?: boolean } = {}): string {
   const table =
     c.rows && c.rows.length > 0
-      ? `<details><summary>The data</summary><table>${
+      ? `<details${opts.open ? ' open' : ''}><summary>The data</summary><table>${
           c.header ? `<thead><tr>${c.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` : ''
         }<tbody>${c.rows.map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('')}</tbody></table></details>`
       : '';

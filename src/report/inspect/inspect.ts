@@ -19,6 +19,8 @@ import type { Summary } from '../../core/runner.js';
 import { checks as allChecks } from '../../checks/index.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { MANIFEST_NAME } from '../bundle/manifest.js';
+import { LogParser } from '../../facts/logs.js';
+import type { LogEntry } from '../../facts/logs.js';
 import { readZipEntries } from './zip-reader.js';
 
 /** JSON entries kept in memory for the summary; anything bigger is only hashed. */
@@ -33,7 +35,11 @@ const KEEP_JSON = new Set([
 
 export interface TimelineEvent {
   time: string;
+  /** The same moment in epoch ms as the log reader reads it (null when the stamp is unusable). */
+  at: number | null;
   level: string;
+  /** The log4js category (`upload`, `tracker`, `network`, …). */
+  category: string;
   text: string;
   entry: string;
 }
@@ -57,43 +63,43 @@ export interface InspectResult {
   rerun: { summary: Summary; findings: Pick<Finding, 'id' | 'status' | 'code' | 'summary'>[] } | null;
   rerunError?: string;
   cache: Record<string, unknown> | null;
+  /** Warnings and errors of the last hours of logs. */
   timeline: TimelineEvent[];
+  /** Every event of the last hours of logs, any level (the HTML timeline classifies them). */
+  events: TimelineEvent[];
 }
 
-const LINE_RE = /^\[(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)\]\s*\[(\w+)\]\s*(.*)$/;
 const VERSION_RE = /\bUpwork (\d+\.\d+\.\d+(?:\.\d+)?)/;
+const PROBLEM_LEVELS = new Set(['warn', 'error', 'fatal']);
 
-/** Read log lines for the timeline: warnings and errors, plus the tracker's version. */
+/** The timeline of the bundled logs, read by the one log reader (src/facts/logs.ts), plus the tracker's version. */
 class TimelineCollector {
   events: TimelineEvent[] = [];
   version: string | null = null;
   private readonly cap = 5_000;
+  private readonly parsers = new Map<string, LogParser>();
 
   line(entry: string, line: string): void {
     if (!this.version) {
       const v = VERSION_RE.exec(line);
       if (v?.[1]) this.version = v[1];
     }
-    let time: string | undefined;
-    let level: string | undefined;
-    let text: string | undefined;
-    const m = LINE_RE.exec(line);
-    if (m) {
-      [, time, level, text] = m;
-    } else if (line.startsWith('{')) {
-      try {
-        const j = JSON.parse(line) as Record<string, unknown>;
-        time = String(j.time ?? j.ts ?? j.timestamp ?? '');
-        level = String(j.level ?? j.lvl ?? '');
-        text = String(j.msg ?? j.message ?? '');
-      } catch {
-        return;
-      }
+    let p = this.parsers.get(entry);
+    if (!p) this.parsers.set(entry, (p = new LogParser()));
+    this.add(entry, p.push(line));
+  }
+
+  end(entry: string): void {
+    this.add(entry, this.parsers.get(entry)?.end() ?? []);
+    this.parsers.delete(entry);
+  }
+
+  private add(entry: string, entries: LogEntry[]): void {
+    for (const e of entries) {
+      if (e.kind !== 'event') continue;
+      const text = e.message.slice(0, 300);
+      this.events.push({ time: e.time, at: e.at, level: e.level, category: e.category, text, entry });
     }
-    if (!time || !level || text === undefined) return;
-    const lv = level.toLowerCase();
-    if (!['warn', 'warning', 'error', 'fatal', 'crit', 'critical'].includes(lv)) return;
-    this.events.push({ time: time.replace(' ', 'T'), level: lv, text: text.slice(0, 300), entry });
     if (this.events.length > this.cap * 2) this.trim();
   }
 
@@ -102,16 +108,15 @@ class TimelineCollector {
     this.events = this.events.slice(-this.cap);
   }
 
-  /** Events within `hours` of the newest one, oldest first, at most `max`. */
-  recent(hours: number, max = 60): TimelineEvent[] {
+  /** Events within `hours` of the newest one, oldest first, at most `max`; `problems` keeps warnings and errors only. */
+  recent(hours: number, opts: { max?: number; problems?: boolean } = {}): TimelineEvent[] {
     this.trim();
-    const last = this.events.at(-1);
-    if (!last) return [];
-    const lastMs = Date.parse(last.time.endsWith('Z') ? last.time : `${last.time}Z`);
+    const lastMs = this.events.reduce((m, e) => Math.max(m, e.at ?? -Infinity), -Infinity);
+    if (!Number.isFinite(lastMs)) return [];
     const from = lastMs - hours * 3600_000;
     return this.events
-      .filter((e) => Date.parse(e.time.endsWith('Z') ? e.time : `${e.time}Z`) >= from)
-      .slice(-max);
+      .filter((e) => e.at !== null && e.at >= from && (!opts.problems || PROBLEM_LEVELS.has(e.level)))
+      .slice(-(opts.max ?? 60));
   }
 }
 
@@ -144,6 +149,7 @@ async function consumeEntry(
     }
   }
   if (timeline && carry) timeline.line(name, carry);
+  timeline?.end(name);
   return { sha256: h.digest('hex'), size, ...(keep ? { data: Buffer.concat(chunks) } : {}) };
 }
 
@@ -299,7 +305,8 @@ export async function inspectBundle(
       rerun,
       ...(rerunError ? { rerunError } : {}),
       cache,
-      timeline: timeline.recent(opts.hours),
+      timeline: timeline.recent(opts.hours, { problems: true }),
+      events: timeline.recent(opts.hours, { max: 400 }),
     };
   } finally {
     await rm(tmp, { recursive: true, force: true });

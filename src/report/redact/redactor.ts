@@ -16,11 +16,12 @@ import { isPlaceholder } from './rules.js';
 import {
   PEM_BEGIN_RE,
   PEM_END_RE,
-  PLACEHOLDER_RE,
   REDACTION_RULES_VERSION,
   RULES,
   SECRET_KEY_RE,
+  ruleTrigrams,
 } from './rules.js';
+import { LiteralSet } from './literals.js';
 
 export interface RedactorOptions {
   /** This machine's host name (replaced by `<host>` everywhere, case-insensitively). */
@@ -29,6 +30,24 @@ export interface RedactorOptions {
   usernames?: string[];
   /** Extra literal secrets to replace (e.g. values the user asked to hide). */
   secrets?: string[];
+  /**
+   * Another redactor's pseudonym map (see `seed()`): values it learned are replaced here with the
+   * same placeholders. Given to the workers that redact logs in parallel.
+   */
+  seed?: RedactorSeed;
+}
+
+/**
+ * What a redactor hands to the redactors of other threads so that they agree: the key of the
+ * keyed-hash placeholders, and the values learned so far with their placeholders. It never leaves
+ * the process (structured-cloned to worker threads only).
+ */
+export interface RedactorSeed {
+  hashKey: Uint8Array;
+  /** kind\0value → placeholder */
+  map: [string, string][];
+  literals: [string, string][];
+  hostname?: string;
 }
 
 /** Per-rule replacement counts. */
@@ -47,10 +66,10 @@ export const toBinary = (s: string) => Buffer.from(s, 'utf8').toString('latin1')
 export const fromBinary = (s: string) => Buffer.from(s, 'latin1').toString('utf8');
 
 /**
- * Learned values replaced wherever they appear are capped: each one makes every line's literal
- * scan longer. Shapes that the rules find anywhere (tokens, JWTs, emails, keys) are not learned.
+ * Learned values replaced wherever they appear are capped (memory; the scan's cost does not grow
+ * with them). Shapes that the rules find anywhere (tokens, JWTs, emails, keys) are not learned.
  */
-export const MAX_LITERALS = 1000;
+export const MAX_LITERALS = 20_000;
 /**
  * Numbered placeholders are remembered up to this many values; past it a placeholder is a keyed
  * hash of the value (still consistent within the bundle, the key never leaves the process), so
@@ -76,17 +95,31 @@ export class Redactor {
   /** kind → (value → placeholder). Never leaves the process. */
   private readonly map = new Map<string, string>();
   private readonly next = new Map<PlaceholderKind, number>();
-  private readonly hashKey = crypto.randomBytes(32);
-  /** Literal values (binary strings) and their placeholders, longest first when compiled. */
-  private readonly literals = new Map<string, string>();
-  private literalRe: RegExp | undefined;
+  private readonly hashKey: Buffer;
+  /**
+   * Seeded redactors (the log workers) name new values by keyed hash instead of by number, so
+   * that workers redacting different logs at once give one value the same placeholder.
+   */
+  private readonly hashed: boolean;
+  /** Learned values (binary strings) and their placeholders. */
+  private readonly literals = new LiteralSet();
+  /** The first look at a line: rule words, learned values, the host name. */
+  private readonly trigrams = ruleTrigrams();
   private hostRe: RegExp | undefined;
+  private readonly hostname: string | undefined;
   counts: RedactionCounts = {};
 
   constructor(opts: RedactorOptions = {}) {
-    const host = opts.hostname?.trim();
+    this.hashed = Boolean(opts.seed);
+    if (this.hashed) this.fresh = [];
+    this.hashKey = opts.seed ? Buffer.from(opts.seed.hashKey) : crypto.randomBytes(32);
+    for (const [k, v] of opts.seed?.map ?? []) this.map.set(k, v);
+    for (const [k, v] of opts.seed?.literals ?? []) this.addLiteral(k, v);
+    const host = (opts.hostname ?? opts.seed?.hostname)?.trim();
+    this.hostname = host;
     if (host && host.length >= 2) {
       const names = new Set([host, host.split('.')[0] ?? host].filter((h) => h.length >= 2));
+      for (const h of names) this.trigrams.add(toBinary(h));
       this.hostRe = new RegExp(
         `(?<![A-Za-z0-9-])(?:${[...names].map((h) => esc(toBinary(h))).join('|')})(?![A-Za-z0-9-])`,
         'gi',
@@ -102,17 +135,30 @@ export class Redactor {
   placeholder(value: string, kind: PlaceholderKind): string {
     const key = `${kind}\u0000${value}`;
     let p = this.map.get(key);
-    if (!p) {
-      if (this.map.size >= MAX_REMEMBERED) {
-        const h = crypto.createHmac('sha256', this.hashKey).update(key, 'latin1').digest('hex');
-        return `<${kind}-h${h.slice(0, 10)}>`;
-      }
+    if (p) return p;
+    if (this.hashed || this.map.size >= MAX_REMEMBERED) {
+      const h = crypto.createHmac('sha256', this.hashKey).update(key, 'latin1').digest('hex');
+      p = `<${kind}-h${h.slice(0, 10)}>`;
+    } else {
       const n = (this.next.get(kind) ?? 0) + 1;
       this.next.set(kind, n);
       p = `<${kind}-${n}>`;
+    }
+    if (this.map.size < MAX_REMEMBERED) {
       this.map.set(detach(key), p);
+      this.fresh?.push(detach(key));
     }
     return p;
+  }
+
+  /** Values first met by this redactor (seeded ones excepted): a worker reports them. */
+  private fresh: string[] | undefined;
+
+  /** Take the keys of the values learned since the last call (for counting distinct values). */
+  takeFresh(): string[] {
+    const f = this.fresh ?? [];
+    this.fresh = [];
+    return f;
   }
 
   private learn(value: string, kind: PlaceholderKind, force = false): string {
@@ -120,29 +166,47 @@ export class Redactor {
     if (
       (force || (literalWorthy(value, kind) && this.literals.size < MAX_LITERALS)) &&
       !this.literals.has(value)
-    ) {
-      this.literals.set(detach(value), p);
-      this.literalRe = undefined;
-    }
+    )
+      this.addLiteral(detach(value), p);
     return p;
+  }
+
+  private addLiteral(value: string, placeholder: string): void {
+    this.literals.add(value, placeholder);
+    this.trigrams.add(value);
+  }
+
+  /**
+   * Whether `line[start, end)` may need anything done (a rule, a learned value, the host name).
+   * False means it passes through unchanged and the residual scan would find nothing in it.
+   */
+  needsWork(line: string, start = 0, end = line.length): boolean {
+    return this.trigrams.test(line, start, end);
+  }
+
+  /** This redactor's pseudonym map, for the redactors of other threads. */
+  seed(): RedactorSeed {
+    return {
+      hashKey: new Uint8Array(this.hashKey),
+      map: [...this.map],
+      literals: this.literals.entries(),
+      ...(this.hostname ? { hostname: this.hostname } : {}),
+    };
+  }
+
+  /** The values learned so far (for the residual scan of the finished archive). */
+  learnedLiterals(): [string, string][] {
+    return this.literals.entries();
+  }
+
+  /** Teach values another redactor learned (same placeholders). */
+  addLiterals(values: readonly [string, string][]): void {
+    for (const [v, p] of values) this.addLiteral(v, p);
   }
 
   /** How many distinct values have been learned (for the manifest; never the values). */
   get learnedCount(): number {
     return this.map.size;
-  }
-
-  private compiledLiterals(): RegExp | undefined {
-    if (this.literals.size === 0) return undefined;
-    if (!this.literalRe) {
-      const alts = [...this.literals.keys()].sort((a, b) => b.length - a.length).map(esc);
-      // Placeholders come first in the alternation so that they are skipped over, never rewritten.
-      this.literalRe = new RegExp(
-        `(${PLACEHOLDER_RE.source})|(?<![A-Za-z0-9])(?:${alts.join('|')})(?![A-Za-z0-9])`,
-        'g',
-      );
-    }
-    return this.literalRe;
   }
 
   private bump(rule: string, n = 1): void {
@@ -166,6 +230,7 @@ export class Redactor {
   /** Redact one line (a binary string, without its line ending). */
   redactLine(line: string): string {
     let s = line;
+    if (!this.trigrams.test(line)) return s;
     const lower = line.toLowerCase();
     for (const rule of RULES) {
       if (rule.trigger && !rule.trigger(line, lower)) continue;
@@ -176,15 +241,7 @@ export class Redactor {
   }
 
   private replaceLiterals(line: string): string {
-    let s = line;
-    const lit = this.compiledLiterals();
-    if (lit) {
-      s = s.replace(lit, (m: string, ph: string | undefined) => {
-        if (ph) return m;
-        this.bump('literal');
-        return this.literals.get(m) ?? '<redacted>';
-      });
-    }
+    let s = this.literals.replace(line, () => this.bump('literal'));
     if (this.hostRe) {
       s = s.replace(this.hostRe, () => {
         this.bump('hostname');
@@ -265,19 +322,17 @@ export class Redactor {
    * Any rule that would still replace something, or any learned literal or the host name, is a hit.
    */
   residual(line: string): ResidualHit | undefined {
-    const lower = line.toLowerCase();
-    for (const rule of RULES) {
-      if (rule.trigger && !rule.trigger(line, lower)) continue;
-      const hit = rule.find(line)[0];
-      if (hit) return { rule: rule.id, column: hit.start };
-    }
-    const lit = this.compiledLiterals();
-    if (lit) {
-      lit.lastIndex = 0;
-      for (let m = lit.exec(line); m; m = lit.exec(line)) {
-        if (!m[1]) return { rule: 'literal', column: m.index };
+    if (!this.trigrams.test(line)) return undefined;
+    {
+      const lower = line.toLowerCase();
+      for (const rule of RULES) {
+        if (rule.trigger && !rule.trigger(line, lower)) continue;
+        const hit = rule.find(line)[0];
+        if (hit) return { rule: rule.id, column: hit.start };
       }
     }
+    const lit = this.literals.find(line, 1)[0];
+    if (lit) return { rule: 'literal', column: lit.start };
     if (this.hostRe) {
       this.hostRe.lastIndex = 0;
       const m = this.hostRe.exec(line);
@@ -285,6 +340,19 @@ export class Redactor {
     }
     if (PEM_BEGIN_RE.test(line)) return { rule: 'private-key', column: line.search(PEM_BEGIN_RE) };
     return undefined;
+  }
+
+  /**
+   * Whether some rule finds the whole value on its own, without context (a token's or an email's
+   * shape): such a value cannot survive anywhere, learned or not.
+   */
+  findsAnywhere(value: string): boolean {
+    const lower = value.toLowerCase();
+    return RULES.some(
+      (rule) =>
+        (!rule.trigger || rule.trigger(value, lower)) &&
+        rule.find(value).some((h) => h.start === 0 && h.end === value.length),
+    );
   }
 
   /** Take the counts gathered since the last call (per entry). */

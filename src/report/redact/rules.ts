@@ -7,8 +7,10 @@
  * unchanged: only the matched values change, never the encoding of the rest.
  */
 
+import { Trigrams } from './prefilter.js';
+
 /** Bump when a rule changes what it finds; written into every bundle's manifest. */
-export const REDACTION_RULES_VERSION = '1.0.0';
+export const REDACTION_RULES_VERSION = '2.0.0';
 
 /** The kinds of placeholder: `<user-3>`, `<email-1>`, `<token-7>` … and `<host>`. */
 export type PlaceholderKind =
@@ -22,7 +24,8 @@ export type PlaceholderKind =
   | 'cookie'
   | 'credentials'
   | 'private-key'
-  | 'key-material';
+  | 'key-material'
+  | 'memo';
 
 /** A value found by a rule, with its position inside the match, so only the value is replaced. */
 export interface RuleHit {
@@ -46,7 +49,8 @@ export interface RedactionRule {
 
 /** Our own placeholders, which no rule may redact again. */
 export const PLACEHOLDER_RE = /<(?:[a-z]+(?:-[a-z]+)*-(?:\d+|h[0-9a-f]{10})|host|redacted)>/;
-const WHOLE_PLACEHOLDER_RE = new RegExp(`^${PLACEHOLDER_RE.source}$`);
+/** A placeholder, maybe followed by the backslash of an escaped quote (JSON inside JSON). */
+const WHOLE_PLACEHOLDER_RE = new RegExp(`^${PLACEHOLDER_RE.source}\\\\*$`);
 export function isPlaceholder(v: string): boolean {
   return WHOLE_PLACEHOLDER_RE.test(v);
 }
@@ -55,7 +59,7 @@ export function isPlaceholder(v: string): boolean {
 const SECRET_WORD_RE = /pass|pwd|secret|token|key|credential|sess|cookie|signature/;
 const hasSecretWord = (lower: string) => SECRET_WORD_RE.test(lower);
 const KNOWN_TOKEN_HINT_RE =
-  /oauth2v2_|ya29\.|1\/\/0|_live_|_test_|gh[pousr]_|github_pat_|glpat-|xox[abprs]-|AKIA|AIza/;
+  /oauth2v2_|ya29\.|1\/\/0|_live_|_test_|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|soat|cbt)-|xox[abeprs]-|xapp-|A(?:KIA|SIA|BIA|CCA)|AIza|GOCSPX-|npm_|sk-|Q~/;
 
 /**
  * Every match of `re` (global), with the value taken from capture group `group`. Group offsets
@@ -89,7 +93,7 @@ function simple(
 }
 
 /** Key names that hold secrets, in config, JSON, query strings and command lines. */
-const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*?(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth[_-]?key|session[_-]?(?:id|key)|sessid|cookie|signature)[A-Za-z0-9_-]*`;
+const SECRET_KEY = String.raw`[A-Za-z0-9_.-]*?(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|account[_-]?key|private[_-]?key|credential|auth[_-]?key|session[_-]?(?:id|key)|sessid|cookie|signature)[A-Za-z0-9_-]*`;
 
 /** Whether a field name says its value is a secret. */
 export const SECRET_KEY_RE = new RegExp(`^(?:${SECRET_KEY})$`, 'i');
@@ -179,6 +183,21 @@ function homeHits(line: string): RuleHit[] {
   return hits;
 }
 
+/** ADO.NET / ODBC style: only in a string that names a server, so `user=` in prose is left alone. */
+function connStringHits(line: string): RuleHit[] {
+  if (!/(?:server|data source|host|address|dsn)\s*=[^;]*;/i.test(line)) return [];
+  const hits: RuleHit[] = [];
+  const re = /(?<![A-Za-z0-9_])(user id|uid|user|username|pwd|password)\s*=\s*([^;"'\r\n]+)/dgi;
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    const idx = m.indices?.[2];
+    const v = (m[2] ?? '').trim();
+    if (!idx || v.length === 0 || isPlaceholder(v)) continue;
+    const kind = /^(?:pwd|password)$/i.test(m[1] ?? '') ? 'password' : 'user';
+    hits.push({ start: idx[0], end: idx[0] + (m[2] ?? '').trimEnd().length, kind });
+  }
+  return hits;
+}
+
 export const RULES: readonly RedactionRule[] = [
   simple(
     'private-key',
@@ -235,7 +254,7 @@ export const RULES: readonly RedactionRule[] = [
   simple(
     'url-query',
     'secrets in query strings (?token=, &access_token=, &sig= …)',
-    /[?&;](?:(?:access_|refresh_|id_|auth_)?token|code|key|api_?key|apikey|sig|signature|password|passwd|pwd|secret|client_secret|auth|session|session_?id|sid|jwt|ticket)=([^&\s"'#<>]+)/dgi,
+    /[?&;](?:(?:access_|refresh_|id_|auth_)?token|code|key|api_?key|apikey|sig|signature|password|passwd|pwd|secret|client_secret|auth|session|session_?id|sid|jwt|ticket|user|username|login)=([^&\s"'#<>]+)/dgi,
     1,
     'secret',
   ),
@@ -263,7 +282,7 @@ export const RULES: readonly RedactionRule[] = [
   simple(
     'colon-secret',
     'secret settings written key: value (YAML, INI, CLI)',
-    /(?<![A-Za-z0-9_-])(?:--|-)?(?:password|passwd|pwd|passphrase|secret|client_secret|api_key|apikey|access_token|refresh_token|auth_token)"?\s*:\s*"?(?!(?:null|true|false)\b)([^\s",}]+)/dgi,
+    /(?<![A-Za-z0-9_-])(?:--|-)?(?:password|passwd|pwd|passphrase|secret|client_secret|api_key|apikey|access_token|refresh_token|auth_token|aws_secret_access_key|aws_session_token|secret_access_key|account_key|private_key)"?\s*:\s*"?(?!(?:null|true|false)\b)([^\s",}]+)/dgi,
     1,
     'secret',
   ),
@@ -283,10 +302,52 @@ export const RULES: readonly RedactionRule[] = [
   ),
   simple(
     'known-token',
-    'well-known token shapes (Google, Stripe, GitHub, GitLab, Slack, AWS, OAuth)',
-    /(?<![A-Za-z0-9])((?:[0-9a-f]{8}\.)?oauth2v2_[0-9a-f]{16,}|ya29\.[A-Za-z0-9_-]{10,}|1\/\/0[A-Za-z0-9_-]{20,}|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35})/dg,
+    'well-known token shapes (Google, GCP, Stripe, GitHub, GitLab, Slack, npm, AWS, Azure, OpenAI, Anthropic, OAuth)',
+    new RegExp(
+      String.raw`(?<![A-Za-z0-9])(` +
+        [
+          String.raw`(?:[0-9a-f]{8}\.)?oauth2v2_[0-9a-f]{16,}`,
+          String.raw`ya29\.[A-Za-z0-9_-]{10,}`,
+          String.raw`1\/\/0[A-Za-z0-9_-]{20,}`,
+          String.raw`(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}`,
+          String.raw`gh[pousr]_[A-Za-z0-9]{30,}`,
+          String.raw`github_pat_[A-Za-z0-9_]{30,}`,
+          String.raw`gl(?:pat|ptt|dt|rt|soat|cbt)-[A-Za-z0-9_-]{20,}`,
+          String.raw`xox[abeprs]-[A-Za-z0-9-]{10,}`,
+          String.raw`xapp-\d-[A-Za-z0-9-]{10,}`,
+          String.raw`A(?:KIA|SIA|BIA|CCA)[0-9A-Z]{16}`,
+          String.raw`AIza[0-9A-Za-z_-]{35}`,
+          String.raw`GOCSPX-[A-Za-z0-9_-]{20,}`,
+          String.raw`npm_[A-Za-z0-9]{36}`,
+          // OpenAI (sk-…, sk-proj-…) and Anthropic (sk-ant-api03-…) API keys
+          String.raw`sk-(?:[a-z]+-)*[A-Za-z0-9_-]{20,}`,
+          // Azure AD client secrets
+          String.raw`[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}`,
+        ].join('|') +
+        ')',
+      'dg',
+    ),
     1,
     'token',
+  ),
+  simple(
+    'webhook',
+    'webhook URLs that carry their secret in the path (Slack, Discord, Teams, others)',
+    /\bhttps?:\/\/(?:hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/|(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/|[A-Za-z0-9-]+\.webhook\.office\.com\/webhookb2\/|outlook\.office(?:365)?\.com\/webhook\/|[^\s/"'<>]+\/(?:[^\s"'<>?#]*\/)?(?:web)?hooks?\/)([^\s"'<>?#]{12,})/dgi,
+    1,
+    'secret',
+  ),
+  {
+    id: 'conn-string',
+    description: 'user names and passwords in database connection strings (Server=…;User Id=…;Password=…)',
+    find: connStringHits,
+  },
+  simple(
+    'memo',
+    "the tracker's work memos (free text a freelancer types for a client)",
+    /\\?"?\bmemo\\?"?\s*[:=]?\s*\\?"((?:[^"\\]|\\(?!"))+)\\?"/dgi,
+    1,
+    'memo',
   ),
   simple(
     'email',
@@ -322,7 +383,9 @@ const TRIGGERS: Record<string, (line: string, lower: string) => boolean> = {
       lo.includes('sess') ||
       lo.includes('sid') ||
       lo.includes('jwt') ||
-      lo.includes('ticket')),
+      lo.includes('ticket') ||
+      lo.includes('user') ||
+      lo.includes('login')),
   'json-secret': (l, lo) => l.includes('"') && hasSecretWord(lo),
   'json-escaped-secret': (l, lo) => l.includes('\\"') && hasSecretWord(lo),
   'kv-secret': (l, lo) => l.includes('=') && hasSecretWord(lo),
@@ -330,6 +393,9 @@ const TRIGGERS: Record<string, (line: string, lower: string) => boolean> = {
   'cli-secret': (l, lo) => l.includes('-') && (hasSecretWord(lo) || lo.includes('pass')),
   'user-field': (_l, lo) => lo.includes('user') || lo.includes('login') || lo.includes('account'),
   'known-token': (l) => KNOWN_TOKEN_HINT_RE.test(l),
+  webhook: (l, lo) => l.includes('://') && lo.includes('hook'),
+  'conn-string': (l) => l.includes(';') && l.includes('='),
+  memo: (_l, lo) => lo.includes('memo'),
   email: (l) => l.includes('@'),
   'home-path': (l, lo) =>
     lo.includes('users') || l.includes('/home/') || lo.includes('documents and settings'),
@@ -342,3 +408,34 @@ for (const r of RULES as RedactionRule[]) {
 /** A multi-line PEM private key starts here (its END comes on a later line). */
 export const PEM_BEGIN_RE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
 export const PEM_END_RE = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+
+/**
+ * Words that every rule's trigger needs (case-insensitive): a line holding none of them holds
+ * nothing a rule would replace, so it skips the rules (most log lines). A test in test/report/redact
+ * checks this for every rule.
+ */
+export const PREFILTER_WORDS: readonly string[] = [
+  ...'pass pwd secret token key credential sess cookie sig code sid jwt ticket auth user login account uid'.split(
+    ' ',
+  ),
+  ...'digest bearer basic private mii mij eyj :// @ /home/ documents oauth2v2_ ya29. 1//0 _live_ _test_'.split(
+    ' ',
+  ),
+  ...'ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat- glptt- gldt- glrt- glsoat- glcbt- xoxa- xoxb- xoxe-'.split(
+    ' ',
+  ),
+  ...'xoxp- xoxr- xoxs- xapp- akia asia abia acca aiza gocspx- npm_ sk- q~ hook memo'.split(' '),
+];
+
+const BASE = new Trigrams();
+for (const w of PREFILTER_WORDS) BASE.add(w);
+
+/** A fresh copy of the rules' table, to which a redactor adds its learned values and host name. */
+export function ruleTrigrams(): Trigrams {
+  return new Trigrams(BASE);
+}
+
+/** False only when no rule can find anything in the line. */
+export function mayHoldSecret(line: string): boolean {
+  return BASE.test(line);
+}

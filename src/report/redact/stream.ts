@@ -63,10 +63,20 @@ export class RedactStream extends Transform {
       }
       const out: string[] = [];
       let start = 0;
+      // Lines that need nothing pass through as one slice (most of a log): no per-line strings.
+      let run = 0;
       for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
+        if (this.inKey === 0 && !this.redactor.needsWork(text, start, nl)) {
+          this.lineNo++;
+          start = nl + 1;
+          continue;
+        }
+        if (run < start && !this.opts.learnOnly) out.push(text.slice(run, start));
         this.line(text.slice(start, nl), true, out);
         start = nl + 1;
+        run = start;
       }
+      if (run < start && !this.opts.learnOnly) out.push(text.slice(run, start));
       this.carry = text.slice(start);
       while (this.carry.length > MAX_LINE) {
         this.line(this.carry.slice(0, MAX_LINE), false, out);

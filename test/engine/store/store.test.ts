@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -190,11 +190,57 @@ describe('journal store', () => {
     await s.compact();
     const d = s.digest();
     await close(s);
-    expect((await readdir(path.join(cache, 'state'))).filter((n) => n.startsWith('snap-'))).toHaveLength(1);
-    expect(await journalFiles()).toHaveLength(1);
+    // Two generations are kept: the newest snapshot and the one before it, with its journal files.
+    const snaps = (await readdir(path.join(cache, 'state'))).filter((n) => n.startsWith('snap-'));
+    expect(snaps).toHaveLength(2);
+    expect((await journalFiles()).length).toBeGreaterThan(1);
     const r = await openIt();
     expect(r.digest()).toBe(d);
     expect(r.pendingSegments()).toHaveLength(20);
+    await close(r);
+    // Losing the newest snapshot loses nothing: the older one and the journal still hold it all.
+    await rm(path.join(cache, 'state', snaps.at(-1)!));
+    const older = await inspectCache(cache, T0);
+    expect(older.digest).toBe(d);
+    expect(older.report.damage.map((x) => [x.kind, x.minutesAtRisk])).toEqual([['bad-snapshot', 0]]);
+    const again = await openIt();
+    expect(again.digest()).toBe(d);
+    expect(again.degraded).toBe(false);
+  });
+
+  it('a deleted state/ folder after compactions: never silently 0 waiting, and tracking is refused', async () => {
+    const s = await openIt(1440, { snapshotEveryRecords: 8 });
+    for (let i = 0; i < 40; i++) await s.seal((await seg(i)).segment, (await seg(i)).png);
+    await s.flush();
+    await s.compact();
+    const pending = s.pendingMinutes();
+    await close(s);
+    await rm(path.join(cache, 'state'), { recursive: true, force: true });
+    const view = await inspectCache(cache, T0);
+    expect(view.pendingMinutes).toBeLessThan(pending);
+    const missing = view.report.damage.filter((x) => x.kind === 'missing-records');
+    expect(missing).toHaveLength(1);
+    // The screenshots of the lost segments are still there and say how much may be gone.
+    const orphans = view.report.damage.find((x) => x.kind === 'orphan-screenshots');
+    expect(orphans?.minutesAtRisk ?? 0).toBeGreaterThanOrEqual(pending - view.pendingMinutes);
+    const r = await openIt();
+    expect(r.degraded).toBe(true);
+    await expect(r.seal((await seg(100)).segment, (await seg(100)).png)).rejects.toMatchObject({
+      code: 'degraded',
+    });
+    await close(r);
+  });
+
+  it('a journal file replaced by a folder: inspect reports it, open refuses with one clear error', async () => {
+    const s = await openIt();
+    for (let i = 0; i < 3; i++) await s.seal((await seg(i)).segment, (await seg(i)).png);
+    await close(s);
+    const [file] = await journalFiles();
+    await rm(path.join(cache, 'journal', file!));
+    await mkdir(path.join(cache, 'journal', file!));
+    const view = await inspectCache(cache, T0);
+    expect(view.report.damage.map((x) => x.kind)).toContain('unreadable');
+    await expect(openIt()).rejects.toMatchObject({ code: 'unreadable' });
   });
 
   it('builds 24 h of cached time (144 segments) well under a few seconds', async () => {
