@@ -248,7 +248,14 @@ async function confirmSave(
 export async function planOnly(req: BundleRequest): Promise<DryRun> {
   const { ctx, target, facts } = req;
   await checkOutDir(req.outDir, target.dataDir);
-  const g = await gather({ ctx, target, facts, system: req.system, processes: req.processes });
+  const g = await gather({
+    ctx,
+    target,
+    facts,
+    outDir: req.outDir,
+    system: req.system,
+    processes: req.processes,
+  });
   const plan = await planBundle(req, g);
   return describePlan(plan, req);
 }
@@ -260,7 +267,14 @@ export async function createBundle(req: BundleRequest): Promise<BundleResult> {
   const encrypted = Boolean(req.recipient);
   const base = bundleBaseName({ ticket: req.ticket, now: ctx.now(), hostname: ctx.hostname });
   const partial = partialName(path.join(outDir, encrypted ? `${base}.p7m` : base), process.pid);
-  const g = await gather({ ctx, target, facts, system: req.system, processes: req.processes });
+  const g = await gather({
+    ctx,
+    target,
+    facts,
+    outDir: req.outDir,
+    system: req.system,
+    processes: req.processes,
+  });
   const plan = await planBundle(req, g);
   ctx.logger.progress(
     `bundle: ${plan.logs.length} log file${plan.logs.length === 1 ? '' : 's'} (${formatBytes(plan.logBytes)}) within the ${req.maxSizeMB} MB budget`,

@@ -19,6 +19,8 @@ export interface GatherInput {
   ctx: Context;
   target: TargetInfo;
   facts: Facts;
+  /** Where the bundle goes (its free space is recorded). */
+  outDir?: string;
   /** Injected for tests: system info and processes (default: collected). */
   system?: unknown;
   processes?: unknown;
@@ -131,7 +133,12 @@ export async function gather(input: GatherInput): Promise<Gathered> {
   const { ctx, target, facts } = input;
   ctx.logger.progress('bundle: collecting system information, processes and cache metadata…');
   const [system, processes, cache, logs] = await Promise.all([
-    input.system !== undefined ? Promise.resolve(input.system) : collectSystem(ctx),
+    input.system !== undefined
+      ? Promise.resolve(input.system)
+      : collectSystem(ctx, {
+          'tracker data': target.dataDir,
+          ...(input.outDir ? { output: input.outDir } : {}),
+        }),
     input.processes !== undefined ? Promise.resolve(input.processes) : collectProcesses(),
     cacheMetadata(facts, target.dataDir, ctx.platform),
     findLogs(target.dataDir),

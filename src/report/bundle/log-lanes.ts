@@ -119,6 +119,8 @@ export class LogLanes {
     });
     result.catch(() => undefined);
     const entry = new DeflatedEntry({ highWaterMark: ENTRY_BUFFER });
+    // A log that fails before its turn: the failure is reported through `result`.
+    entry.on('error', () => undefined);
     const p: Pending = { job, entry, result, resolve, reject };
     this.queue.push(p);
     this.pump();

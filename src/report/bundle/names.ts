@@ -42,8 +42,12 @@ export function bundleBaseName(opts: { ticket?: string; now: number; hostname: s
  * Partial files this tool writes: `<final name>.<pid>.partial` (older runs: `<final name>.partial`).
  * The pid lets a run tell a partial left by a killed run from one another run is writing now.
  */
-export const PARTIAL_RE = /^upwork-doctor-[A-Za-z0-9._-]+?\.zip(?:\.p7m)?(?:\.(\d+))?\.partial$/;
+export const PARTIAL_RE = /^upwork-doctor-[A-Za-z0-9._-]+?\.zip(?:\.p7m)?(?:\.(\d+)(?:-\d+)?)?\.partial$/;
+
+/** Bundles this process has started: two at once (a library caller) never share a partial file. */
+let started = 0;
 
 export function partialName(finalPath: string, pid: number): string {
-  return `${finalPath}.${pid}.partial`;
+  started++;
+  return `${finalPath}.${pid}${started > 1 ? `-${started}` : ''}.partial`;
 }

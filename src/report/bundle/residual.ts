@@ -42,13 +42,15 @@ async function streamHolds(stream: Readable, values: readonly string[]): Promise
  */
 export async function scanFinishedArchive(file: string, late: Map<string, string[]>): Promise<void> {
   if (late.size === 0) return;
+  let hit: string | undefined;
   await readZipEntries(file, async (entry, stream) => {
     const values = late.get(entry.name);
-    if (!values) {
-      // Not inflated: this entry cannot hold a late value.
+    if (!values || hit) {
+      // Not inflated: this entry cannot hold a late value (or one was found already).
       stream.destroy();
       return;
     }
-    if (await streamHolds(stream, values)) throw new LateSecretError(entry.name);
+    if (await streamHolds(stream, values)) hit = entry.name;
   });
+  if (hit) throw new LateSecretError(hit);
 }

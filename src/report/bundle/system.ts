@@ -1,9 +1,11 @@
 /**
  * System information and the process list for the bundle. Only allow-listed fields are kept
- * (no serial numbers, UUIDs or MAC addresses), every call has a timeout, and command lines go
- * through the redactor later like everything else. Loaded lazily: systeminformation and ps-list
- * are heavy.
+ * (no serial numbers, UUIDs, MAC addresses or host names), every call has a timeout, and command
+ * lines go through the redactor later like everything else. node:os and fs.statfs give most of
+ * it; systeminformation (heavy, loaded lazily) only the OS's marketed name and available memory.
  */
+import { statfs } from 'node:fs/promises';
+import os from 'node:os';
 import type * as SI from 'systeminformation';
 import type { Context } from '../../core/context.js';
 import { errorMessage } from '../../core/errors.js';
@@ -37,80 +39,62 @@ export interface SystemSnapshot {
 const pick = (o: object, keys: readonly string[]) =>
   Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, (o as Record<string, unknown>)[k]]));
 
-export async function collectSystem(ctx: Context, timeoutMs = 8_000): Promise<SystemSnapshot> {
-  const snap: SystemSnapshot = {
-    collectedAt: new Date(ctx.now()).toISOString(),
-    node: { version: process.version, platform: ctx.platform, arch: ctx.arch },
-    errors: [],
+/** CPU, memory, uptime, time zone and versions: node:os and process give these directly. */
+function fromNode(snap: SystemSnapshot, ctx: Context): void {
+  const cpus = os.cpus();
+  snap.cpu = {
+    brand: cpus[0]?.model.trim() ?? null,
+    speed: cpus[0] ? cpus[0].speed / 1000 : null,
+    cores: cpus.length,
+    availableParallelism: os.availableParallelism(),
   };
+  snap.memory = { total: os.totalmem(), free: os.freemem() };
+  snap.time = { timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, uptime: os.uptime() };
+  snap.versions = { node: process.versions.node, openssl: process.versions.openssl };
+  snap.os = { platform: ctx.platform, arch: ctx.arch, kernel: os.release(), version: os.version() };
+}
+
+/** Free space where the bundle reads and writes: fs.statfs on those folders, no disk survey. */
+async function disksOf(snap: SystemSnapshot, folders: Record<string, string>): Promise<void> {
+  snap.disks = [];
+  for (const [role, dir] of Object.entries(folders)) {
+    try {
+      const st = await statfs(dir);
+      snap.disks.push({ role, size: st.blocks * st.bsize, available: st.bavail * st.bsize });
+    } catch (e) {
+      snap.errors.push(`disk (${role}): ${errorMessage(e)}`);
+    }
+  }
+}
+
+/**
+ * systeminformation only for what node:os cannot say: the OS's name and release as people know
+ * them (Ubuntu 22.04, macOS 14.5, Windows 11 build) and the memory available to programs (it
+ * reads /proc/meminfo, vm_stat or WMI; os.freemem() counts caches as used).
+ */
+async function fromSystemInformation(snap: SystemSnapshot, timeoutMs: number): Promise<void> {
   let si: typeof SI;
   try {
     const mod = (await import('systeminformation')) as unknown as { default?: typeof SI };
     si = mod.default ?? (mod as unknown as typeof SI);
   } catch (e) {
     snap.errors.push(`systeminformation could not be loaded: ${errorMessage(e)}`);
-    return snap;
+    return;
   }
   const parts: [string, () => Promise<void>][] = [
     [
       'os',
       async () => {
-        snap.os = pick(await si.osInfo(), [
-          'platform',
-          'distro',
-          'release',
-          'codename',
-          'kernel',
-          'arch',
-          'hostname',
-          'build',
-          'servicepack',
-        ]);
-      },
-    ],
-    [
-      'cpu',
-      async () => {
-        snap.cpu = pick(await si.cpu(), [
-          'manufacturer',
-          'brand',
-          'speed',
-          'cores',
-          'physicalCores',
-          'processors',
-          'virtualization',
-        ]);
+        Object.assign(
+          snap.os ?? {},
+          pick(await si.osInfo(), ['distro', 'release', 'codename', 'build', 'servicepack']),
+        );
       },
     ],
     [
       'memory',
       async () => {
-        snap.memory = pick(await si.mem(), ['total', 'free', 'used', 'available', 'swaptotal', 'swapused']);
-      },
-    ],
-    [
-      'disks',
-      async () => {
-        snap.disks = (await si.fsSize()).map((d) =>
-          pick(d, ['fs', 'type', 'size', 'used', 'available', 'use', 'mount', 'rw']),
-        );
-      },
-    ],
-    [
-      'time',
-      async () => {
-        snap.time = pick(si.time(), ['timezone', 'timezoneName', 'uptime']);
-      },
-    ],
-    [
-      'versions',
-      async () => {
-        snap.versions = pick(await si.versions('node, npm, openssl, systemOpenssl'), [
-          'node',
-          'npm',
-          'openssl',
-          'systemOpenssl',
-        ]);
+        Object.assign(snap.memory ?? {}, pick(await si.mem(), ['available', 'swaptotal', 'swapused']));
       },
     ],
   ];
@@ -123,6 +107,20 @@ export async function collectSystem(ctx: Context, timeoutMs = 8_000): Promise<Sy
       }
     }),
   );
+}
+
+export async function collectSystem(
+  ctx: Context,
+  folders: Record<string, string> = {},
+  timeoutMs = 8_000,
+): Promise<SystemSnapshot> {
+  const snap: SystemSnapshot = {
+    collectedAt: new Date(ctx.now()).toISOString(),
+    node: { version: process.version, platform: ctx.platform, arch: ctx.arch },
+    errors: [],
+  };
+  fromNode(snap, ctx);
+  await Promise.all([disksOf(snap, folders), fromSystemInformation(snap, timeoutMs)]);
   return snap;
 }
 
