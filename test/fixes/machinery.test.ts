@@ -33,6 +33,7 @@ const KEY = 'HKCU\\Software\\UwdTest';
 
 const levelCollector = defineCollector({
   key: 'fixTestLevel',
+  scope: 'world',
   title: 'test level',
   timeoutMs: 2_000,
   async collect({ ctx, source }) {
