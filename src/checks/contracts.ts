@@ -6,6 +6,7 @@
  */
 import { defineCheck, missingFacts } from '../core/check.js';
 import { factValue } from '../core/facts.js';
+import { isoTime } from '../core/format.js';
 import type { ContractInfo } from '../facts/contracts.js';
 
 /** The tracker refreshes its list at least daily; older than this, a refresh is worth trying. */
@@ -30,7 +31,7 @@ export const contracts = defineCheck({
     const docsUrl = 'docs/checks/contracts.md';
     const evidence = {
       file: v.file,
-      fetchedAt: v.fetchedAt ? new Date(v.fetchedAt).toISOString() : null,
+      fetchedAt: v.fetchedAt ? isoTime(v.fetchedAt) : null,
       contracts: v.contracts,
     };
     const problems: { code: string; text: string }[] = [];

@@ -6,6 +6,7 @@ import type { Context } from '../core/context.js';
 import { UserError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { Facts } from '../core/facts.js';
+import { parseFactsText } from '../core/facts-file.js';
 import { exitCodeFor, runChecks, summarize } from '../core/runner.js';
 import type { RunResult } from '../core/runner.js';
 import { TOOL_NAME, toolVersion } from '../core/version.js';
@@ -48,7 +49,7 @@ export function selectChecks(all: readonly Check[], only?: string[], skip?: stri
   );
 }
 
-/** Load a facts file (--facts); anything that is not one gets a one-line error. */
+/** Load a facts file (--facts); anything that is not one (schema in core/facts-file.ts) gets a one-line error. */
 export async function loadFactsFile(file: string): Promise<Facts> {
   let text: string;
   try {
@@ -58,36 +59,7 @@ export async function loadFactsFile(file: string): Promise<Facts> {
       `Cannot read facts file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}.`,
     );
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new UserError(`${file} is not valid JSON, so it is not a facts file (make one with --record).`);
-  }
-  const f = data as Partial<Facts> | null;
-  if (
-    !f ||
-    typeof f !== 'object' ||
-    typeof f.factsVersion !== 'number' ||
-    typeof f.items !== 'object' ||
-    f.items === null ||
-    typeof f.target !== 'object' ||
-    typeof f.collectedAt !== 'string'
-  ) {
-    throw new UserError(
-      `${file} is not a facts file: it lacks factsVersion, collectedAt, target or items (make one with --record).`,
-    );
-  }
-  if (f.factsVersion > 1) {
-    throw new UserError(
-      `${file} has factsVersion ${f.factsVersion}; this upwork-doctor reads version 1. Update upwork-doctor.`,
-    );
-  }
-  return {
-    host: { hostname: 'recorded', os: String(f.platform ?? 'unknown'), arch: 'unknown', node: 'unknown' },
-    platform: 'linux',
-    ...f,
-  } as Facts;
+  return parseFactsText(text, file);
 }
 
 export function buildReport(result: RunResult, exitCode: number): Report {

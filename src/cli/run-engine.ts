@@ -304,6 +304,8 @@ async function status(dataDir: string, opts: EngineOptions, ctx: Context): Promi
       oldestPendingSlotStart: oldest ? oldest.slot * 600_000 : null,
       oldestLockAt: oldest ? weekLockOf(oldest.slot * 600_000) : null,
       degraded: insp.degraded,
+      /** What could not be read or trusted, with the minutes at risk (null: unknown). */
+      damage: insp.report.damage,
     },
     rejected: rejected.map((r) => ({
       contractId: r.segment.contractId,
@@ -320,7 +322,11 @@ async function status(dataDir: string, opts: EngineOptions, ctx: Context): Promi
     `Engine:    ${dataDir}`,
     `Status:    ${out.status ? `${out.status.label} (as of ${utc(out.status.updatedAt)}${out.status.lastError ? `; last error: ${out.status.lastError}` : ''})` : 'never connected'}`,
     `Server:    ${out.server ? `${out.server.url} (pid ${out.server.pid})${Object.keys(out.server.faults ?? {}).length ? ` faults ${JSON.stringify(out.server.faults)}` : ''}` : 'not running (start it with: upwork-doctor engine serve)'}`,
-    `Cache:     ${formatCacheLevel(out.cache.pendingMinutes, out.cache.capacityMinutes)}, ${out.cache.pendingSegments} segment(s) waiting${oldest ? `; oldest ${utc(out.cache.oldestPendingSlotStart)}, its week locks ${utc(out.cache.oldestLockAt)}` : ''}${out.cache.degraded ? '; DAMAGED files quarantined' : ''}`,
+    `Cache:     ${formatCacheLevel(out.cache.pendingMinutes, out.cache.capacityMinutes)}, ${out.cache.pendingSegments} segment(s) waiting${oldest ? `; oldest ${utc(out.cache.oldestPendingSlotStart)}, its week locks ${utc(out.cache.oldestLockAt)}` : ''}${out.cache.degraded ? '; DAMAGED: tracking is refused until repaired' : ''}`,
+    ...out.cache.damage.map(
+      (d) =>
+        `Damage:    ${d.file}: ${d.detail} (${d.minutesAtRisk === null ? 'time at risk unknown' : `${d.minutesAtRisk} min at risk`})`,
+    ),
     `Rejected:  ${out.rejected.length === 0 ? 'none' : out.rejected.map((r) => `${r.contractId} ${utc(r.slotStart)} ${r.code}`).join('; ')}`,
     `Contracts: ${out.contracts.map((c) => `${c.id} "${c.title}" (${c.type}, ${c.status})`).join('; ') || 'none cached yet'}`,
   ];

@@ -38,3 +38,44 @@ export function xmlEscape(s: string): string {
       .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
   );
 }
+
+/**
+ * Characters that must not reach a terminal raw: C0 and C1 controls (NUL, ESC sequences that
+ * recolour or move the cursor), DEL, and the bidirectional controls that make a name read
+ * differently from what it is (U+202E "right-to-left override" turns `gpj.exe` into `exe.jpg`).
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/** Text with every unsafe character written as an escape (`\n`, `\x00`, `\u202e`), for printing names. */
+export function escapeControl(s: string): string {
+  return s.replace(UNSAFE, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const code = c.charCodeAt(0);
+    return (
+      named[c] ??
+      (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+    );
+  });
+}
+
+/**
+ * A name as it should be printed in a list: control characters escaped, and quoted when it could
+ * be misread (empty, `.` or `..`, spaces at either end, or it needed escapes).
+ */
+export function printableName(name: string): string {
+  const escaped = escapeControl(name);
+  const ambiguous = escaped !== name || name === '' || name === '.' || name === '..' || name.trim() !== name;
+  return ambiguous ? `"${escaped.replace(/"/g, '\\"')}"` : name;
+}
+
+/** "1 warning", "2 warnings": a count with its noun (regular plurals only). */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Epoch milliseconds as ISO 8601, or null when they are not a time a Date can hold (a damaged value). */
+export function isoTime(ms: number): string | null {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}

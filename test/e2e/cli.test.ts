@@ -171,10 +171,22 @@ describe('upwork-doctor CLI (spawned)', () => {
         JSON.stringify({ factsVersion: 99, collectedAt: 'x', target: {}, items: {} }),
         /factsVersion 99/,
       ],
+      [
+        'shape.json',
+        JSON.stringify({
+          factsVersion: 1,
+          collectedAt: '2026-11-18T10:00:00Z',
+          target: { kind: 'installed', dataDir: 5, found: true, reason: 'r' },
+          items: {},
+        }),
+        /target\.dataDir must be text \(got number 5\)/,
+      ],
+      ['deep.json', `{"items":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, /nests deeper than 64 levels/],
     ];
     for (const [name, body, msg] of cases) {
       writeFileSync(path.join(dir, name), body);
-      const r = await runCli(['--facts', path.join(dir, name)]);
+      // --format junit: a number where the report prints text crashed the JUnit renderer before.
+      const r = await runCli(['--facts', path.join(dir, name), '--format', 'junit']);
       expect(r.code, name).toBe(2);
       expect(r.stderr).toMatch(msg);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -147,6 +147,8 @@ describe('inspect page', () => {
   const base = (): InspectResult => ({
     file: '/tmp/upwork-doctor-1-abc.zip',
     encrypted: false,
+    folder: false,
+    problems: [],
     manifest: {
       manifestVersion: 1,
       tool: { name: 'upwork-doctor', version: '0' },

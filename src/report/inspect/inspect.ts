@@ -2,17 +2,20 @@
  * `inspect`: what a support agent does with a bundle. Decrypt it (into a private temporary folder
  * only), verify every entry against the manifest, summarise it (host, tracker version, findings,
  * cache state, the timeline of the last hours of logs) and re-run today's checks on the bundled
- * facts. One streaming pass over the archive; nothing is extracted.
+ * facts. One streaming pass over the archive (or the unzipped folder); nothing is extracted.
+ * Only reading lives here: render-text.ts (and the HTML report) render an InspectResult.
  */
 import crypto from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Context } from '../../core/context.js';
 import { UserError } from '../../core/errors.js';
 import type { Facts } from '../../core/facts.js';
+import { parseFactsText } from '../../core/facts-file.js';
+import { escapeControl } from '../../core/format.js';
+import { firstSchemaProblem, jsonDepth } from '../../core/json-check.js';
 import type { Finding } from '../../core/finding.js';
 import { runChecks, summarize } from '../../core/runner.js';
 import type { Summary } from '../../core/runner.js';
@@ -21,7 +24,7 @@ import type { Manifest } from '../bundle/manifest.js';
 import { MANIFEST_NAME } from '../bundle/manifest.js';
 import { LogParser } from '../../facts/logs.js';
 import type { LogEntry } from '../../facts/logs.js';
-import { readZipEntries } from './zip-reader.js';
+import { readBundleEntries } from './entries.js';
 
 /** JSON entries kept in memory for the summary; anything bigger is only hashed. */
 const MAX_JSON = 64 * 1024 * 1024;
@@ -55,8 +58,12 @@ export interface Verification {
 export interface InspectResult {
   file: string;
   encrypted: boolean;
+  /** Read from a folder (an unzipped bundle) rather than the zip. */
+  folder: boolean;
   manifest: Manifest;
   verification: Verification;
+  /** Parts of the bundle that could not be read (damaged JSON, wrong shape); any makes the exit code 2. */
+  problems: string[];
   host: Record<string, unknown>;
   trackerVersion: string | null;
   recorded: { summary: Summary | null; findings: Pick<Finding, 'id' | 'status' | 'code' | 'summary'>[] };
@@ -153,26 +160,89 @@ async function consumeEntry(
   return { sha256: h.digest('hex'), size, ...(keep ? { data: Buffer.concat(chunks) } : {}) };
 }
 
-function parseJson<T>(data: Buffer | undefined, name: string): T | undefined {
-  if (!data) return undefined;
+/** The parts of a bundle's JSON that inspect reads; extra fields are allowed (a newer doctor may add some). */
+const str = { type: 'string' };
+const num = { type: 'number' };
+const MANIFEST_SCHEMA = {
+  type: 'object',
+  required: ['tool', 'createdAt', 'target', 'redaction', 'entries'],
+  properties: {
+    tool: { type: 'object', required: ['name', 'version'], properties: { name: str, version: str } },
+    ticket: { type: ['string', 'null'] },
+    createdAt: str,
+    hostId: str,
+    platform: str,
+    target: { type: 'object', required: ['kind'], properties: { kind: str } },
+    redaction: { type: 'object', required: ['rulesVersion'], properties: { rulesVersion: str } },
+    entries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['outcome'],
+        properties: { name: str, outcome: str, sha256: str, size: num, reason: str },
+      },
+    },
+  },
+};
+const BRIEF_FINDING = {
+  type: 'object',
+  required: ['id', 'status', 'code', 'summary'],
+  properties: { id: str, status: str, code: str, summary: str },
+};
+const REPORT_SCHEMA = {
+  type: 'object',
+  properties: {
+    host: { type: 'object' },
+    summary: {
+      type: 'object',
+      required: ['pass', 'warn', 'fail', 'skip', 'error', 'timeout'],
+      properties: Object.fromEntries(
+        ['pass', 'warn', 'fail', 'skip', 'error', 'timeout', 'total'].map((k) => [k, num]),
+      ),
+    },
+    findings: { type: 'array', items: BRIEF_FINDING },
+  },
+};
+const CACHE_SCHEMA = {
+  type: 'object',
+  properties: {
+    totals: { type: 'object', properties: { files: num, bytes: num } },
+    cacheFact: { type: ['object', 'null'], properties: { state: str, value: { type: 'object' } } },
+  },
+};
+
+/** Deeper than any part a bundle holds; also keeps JSON.stringify of the result off the stack limit. */
+const MAX_DEPTH = 64;
+
+/** A JSON part of the bundle, checked; a damaged part gives its problem in words instead. */
+async function readPart<T>(
+  data: Buffer | undefined,
+  name: string,
+  schema: object,
+): Promise<{ value?: T; problem?: string }> {
+  if (!data) return {};
+  const text = data.toString('utf8');
+  const damaged = (why: string) => ({ problem: `${name} in the bundle is damaged: ${why}` });
+  if (jsonDepth(text) > MAX_DEPTH) return damaged(`it nests deeper than ${MAX_DEPTH} levels`);
+  let value: unknown;
   try {
-    return JSON.parse(data.toString('utf8')) as T;
+    value = JSON.parse(text);
   } catch {
-    throw new UserError(`${name} in the bundle is not valid JSON; the bundle is damaged.`);
+    return damaged('it is not valid JSON');
   }
+  const problem = await firstSchemaProblem(schema, value);
+  return problem ? damaged(problem) : { value: value as T };
 }
 
-function validFacts(f: unknown): f is Facts {
-  const x = f as Partial<Facts> | null;
-  return Boolean(
-    x &&
-    typeof x === 'object' &&
-    typeof x.factsVersion === 'number' &&
-    typeof x.items === 'object' &&
-    x.items !== null &&
-    typeof x.target === 'object' &&
-    typeof x.collectedAt === 'string',
-  );
+/** facts.json, validated against the facts schema; its problem is why the checks are not re-run. */
+async function readFacts(data: Buffer | undefined): Promise<{ facts?: Facts; problem?: string }> {
+  if (!data) return {};
+  try {
+    return { facts: await parseFactsText(data.toString('utf8'), 'facts.json in the bundle') };
+  } catch (e) {
+    if (e instanceof UserError) return { problem: e.message.replace(/ \(make one with --record\)\.?$/, '') };
+    throw e;
+  }
 }
 
 const brief = (f: Finding | Pick<Finding, 'id' | 'status' | 'code' | 'summary'>) => ({
@@ -182,129 +252,97 @@ const brief = (f: Finding | Pick<Finding, 'id' | 'status' | 'code' | 'summary'>)
   summary: f.summary,
 });
 
-/** Decrypt `file` into a private temporary folder when it is CMS; returns the zip to read. */
-async function plainZip(
-  file: string,
-  keyFile: string | undefined,
-  tmp: string,
-): Promise<{ zip: string; encrypted: boolean }> {
-  const fh = await open(file, 'r').catch((e: NodeJS.ErrnoException) => {
-    throw new UserError(
-      `Cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : (e.code ?? 'unreadable')}.`,
-    );
-  });
-  const head = Buffer.alloc(16);
-  try {
-    await fh.read(head, 0, 16, 0);
-  } finally {
-    await fh.close();
+/** Every listed entry against what the bundle holds. */
+function verify(manifest: Manifest, actual: Map<string, { sha256: string; size: number }>): Verification {
+  const v: Verification = { ok: true, checked: 0, modified: [], missing: [], unexpected: [] };
+  const listed = new Set<string>([MANIFEST_NAME]);
+  for (const e of manifest.entries) {
+    if (!e.name || e.outcome === 'skipped') continue;
+    listed.add(e.name);
+    const a = actual.get(e.name);
+    v.checked++;
+    if (!a) v.missing.push(e.name);
+    else if (a.sha256 !== e.sha256 || a.size !== e.size)
+      v.modified.push({ name: e.name, expected: e.sha256 ?? '?', actual: a.sha256 });
   }
-  if (head[0] === 0x50 && head[1] === 0x4b) return { zip: file, encrypted: false };
-  const { looksLikeCms, decryptCmsFile, CmsFormatError } = await import('../bundle/cms.js');
-  if (!looksLikeCms(head)) throw new UserError(`${file} is neither a zip nor an encrypted (CMS) bundle.`);
-  if (!keyFile) throw new UserError(`${file} is encrypted; pass --key with the support team's private key.`);
-  let key: Buffer;
-  try {
-    key = await readFile(keyFile);
-  } catch (e) {
-    throw new UserError(
-      `Cannot read --key ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}.`,
-    );
-  }
-  const out = path.join(tmp, 'bundle.zip');
-  const ws = createWriteStream(out, { flags: 'wx', mode: 0o600 });
-  try {
-    await decryptCmsFile(file, key, ws);
-    await new Promise<void>((resolve, reject) => ws.end((e?: Error | null) => (e ? reject(e) : resolve())));
-  } catch (e) {
-    ws.destroy();
-    if (e instanceof CmsFormatError)
-      throw new UserError(`${file} is not a valid encrypted bundle: ${e.message}.`);
-    throw e;
-  }
-  return { zip: out, encrypted: true };
+  for (const name of actual.keys()) if (!listed.has(name)) v.unexpected.push(name);
+  v.ok = v.missing.length === 0 && v.modified.length === 0 && v.unexpected.length === 0;
+  return v;
 }
 
+/** Today's checks on the bundled facts. */
+async function rerunChecks(facts: Facts, ctx: Context): Promise<InspectResult['rerun']> {
+  const r = await runChecks({
+    ctx,
+    checks: allChecks,
+    collectors: new Map(),
+    target: facts.target,
+    givenFacts: facts,
+    deadlineMs: 15_000,
+  });
+  return { summary: summarize(r.findings), findings: r.findings.map(brief) };
+}
+
+/** One pass over the entries: hashes and sizes of all, the JSON parts kept, log lines to the timeline. */
+async function readEntries(file: string, key: string | undefined, tmp: string) {
+  const actual = new Map<string, { sha256: string; size: number }>();
+  const kept = new Map<string, Buffer>();
+  const timeline = new TimelineCollector();
+  const how = await readBundleEntries(file, { key, tmp }, async (entry, stream) => {
+    const isLog = entry.name.startsWith('logs/');
+    const r = await consumeEntry(entry.name, stream, KEEP_JSON.has(entry.name), isLog ? timeline : undefined);
+    actual.set(entry.name, { sha256: r.sha256, size: r.size });
+    if (r.data) kept.set(entry.name, r.data);
+  });
+  return { ...how, actual, kept, timeline };
+}
+
+/**
+ * Read a bundle (a .zip, an encrypted .zip.p7m with `key`, or the folder an unzipped bundle
+ * makes): verify it, summarise it and re-run today's checks on its facts. Pure reading: the
+ * renderers (render-text.ts, the HTML report) turn the result into words.
+ */
 export async function inspectBundle(
   file: string,
   opts: { key?: string; hours: number; ctx: Context },
 ): Promise<InspectResult> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'upwork-doctor-inspect-'));
   try {
-    const { zip, encrypted } = await plainZip(file, opts.key, tmp);
-    const actual = new Map<string, { sha256: string; size: number }>();
-    const kept = new Map<string, Buffer>();
-    const timeline = new TimelineCollector();
-    await readZipEntries(zip, async (entry, stream) => {
-      const isLog = entry.name.startsWith('logs/');
-      const r = await consumeEntry(
-        entry.name,
-        stream,
-        KEEP_JSON.has(entry.name),
-        isLog ? timeline : undefined,
-      );
-      actual.set(entry.name, { sha256: r.sha256, size: r.size });
-      if (r.data) kept.set(entry.name, r.data);
-    });
-    const manifest = parseJson<Manifest>(kept.get(MANIFEST_NAME), MANIFEST_NAME);
-    if (!manifest || !Array.isArray(manifest.entries))
+    const { encrypted, folder, actual, kept, timeline } = await readEntries(file, opts.key, tmp);
+    const m = await readPart<Manifest>(kept.get(MANIFEST_NAME), MANIFEST_NAME, MANIFEST_SCHEMA);
+    if (!m.value)
       throw new UserError(
-        `${file} has no manifest.json, so it is not an upwork-doctor bundle (or it was damaged).`,
+        m.problem
+          ? `${escapeControl(file)}: ${m.problem}, so nothing in it can be verified.`
+          : `${escapeControl(file)} has no manifest.json, so it is not an upwork-doctor bundle (or it was damaged).`,
       );
-
-    const verification: Verification = { ok: true, checked: 0, modified: [], missing: [], unexpected: [] };
-    const listed = new Set<string>([MANIFEST_NAME]);
-    for (const e of manifest.entries) {
-      if (!e.name || e.outcome === 'skipped') continue;
-      listed.add(e.name);
-      const a = actual.get(e.name);
-      verification.checked++;
-      if (!a) verification.missing.push(e.name);
-      else if (a.sha256 !== e.sha256 || a.size !== e.size)
-        verification.modified.push({ name: e.name, expected: e.sha256 ?? '?', actual: a.sha256 });
-    }
-    for (const name of actual.keys()) if (!listed.has(name)) verification.unexpected.push(name);
-    verification.ok =
-      verification.missing.length === 0 &&
-      verification.modified.length === 0 &&
-      verification.unexpected.length === 0;
-
-    const report = parseJson<{ host?: Record<string, unknown>; summary?: Summary; findings?: Finding[] }>(
-      kept.get('report.json'),
-      'report.json',
+    const manifest = m.value;
+    const report = await readPart<RecordedReport>(kept.get('report.json'), 'report.json', REPORT_SCHEMA);
+    const cache = await readPart<Record<string, unknown>>(
+      kept.get('cache/cache.json'),
+      'cache/cache.json',
+      CACHE_SCHEMA,
     );
-    const factsRaw = parseJson<unknown>(kept.get('facts.json'), 'facts.json');
-    const cache =
-      parseJson<Record<string, unknown>>(kept.get('cache/cache.json'), 'cache/cache.json') ?? null;
-
-    let rerun: InspectResult['rerun'] = null;
-    let rerunError: string | undefined;
-    if (validFacts(factsRaw)) {
-      const r = await runChecks({
-        ctx: opts.ctx,
-        checks: allChecks,
-        collectors: new Map(),
-        target: factsRaw.target,
-        givenFacts: factsRaw,
-        deadlineMs: 15_000,
-      });
-      rerun = { summary: summarize(r.findings), findings: r.findings.map(brief) };
-    } else {
-      rerunError =
-        factsRaw === undefined ? 'the bundle has no facts.json' : 'facts.json is not a facts snapshot';
-    }
-
+    const facts = await readFacts(kept.get('facts.json'));
+    const rerun = facts.facts ? await rerunChecks(facts.facts, opts.ctx) : null;
+    const rerunError = facts.facts ? undefined : (facts.problem ?? 'the bundle has no facts.json');
+    const problems = [report.problem, cache.problem, facts.problem].filter((p): p is string => Boolean(p));
     return {
       file,
       encrypted,
+      folder,
       manifest,
-      verification,
-      host: { ...(report?.host ?? {}), hostId: manifest.hostId, platform: manifest.platform },
+      verification: verify(manifest, actual),
+      problems,
+      host: { ...(report.value?.host ?? {}), hostId: manifest.hostId, platform: manifest.platform },
       trackerVersion: timeline.version,
-      recorded: { summary: report?.summary ?? null, findings: (report?.findings ?? []).map(brief) },
+      recorded: {
+        summary: report.value?.summary ?? null,
+        findings: (report.value?.findings ?? []).map(brief),
+      },
       rerun,
       ...(rerunError ? { rerunError } : {}),
-      cache,
+      cache: cache.value ?? null,
       timeline: timeline.recent(opts.hours, { problems: true }),
       events: timeline.recent(opts.hours, { max: 400 }),
     };
@@ -313,69 +351,8 @@ export async function inspectBundle(
   }
 }
 
-const SYM: Record<string, string> = {
-  pass: 'ok  ',
-  warn: 'WARN',
-  fail: 'FAIL',
-  skip: 'skip',
-  error: 'ERR ',
-  timeout: 'TIME',
-};
-
-export function renderInspect(r: InspectResult, hours: number): string {
-  const m = r.manifest;
-  const out: string[] = [];
-  out.push(`Bundle ${path.basename(r.file)}${r.encrypted ? ' (decrypted)' : ''}`);
-  out.push(
-    `  ticket ${m.ticket ?? '-'} · made ${m.createdAt} by ${m.tool.name} ${m.tool.version} · redaction rules ${m.redaction.rulesVersion}`,
-  );
-  const v = r.verification;
-  out.push(
-    v.ok
-      ? `Integrity: OK, all ${v.checked} entries match the manifest.`
-      : `Integrity: FAILED: ${v.modified.length} modified, ${v.missing.length} missing, ${v.unexpected.length} not in the manifest.`,
-  );
-  for (const x of v.modified) out.push(`  modified: ${x.name}`);
-  for (const x of v.missing) out.push(`  missing: ${x}`);
-  for (const x of v.unexpected) out.push(`  not in the manifest: ${x}`);
-  const skipped = m.entries.filter((e) => e.outcome === 'skipped');
-  const tailed = m.entries.filter((e) => e.outcome === 'tailed');
-  if (skipped.length)
-    out.push(
-      `  ${skipped.length} source(s) skipped: ${[...new Set(skipped.map((e) => e.reason))].join(', ')}`,
-    );
-  if (tailed.length) out.push(`  ${tailed.length} log(s) cut to their tail to fit the size budget`);
-  out.push('');
-  const h = r.host;
-  out.push(
-    `Host: ${String(h.hostname ?? '<host>')} (id ${String(h.hostId)}) · ${String(h.os ?? h.platform ?? '?')}/${String(h.arch ?? '?')} · Node ${String(h.node ?? '?')}`,
-  );
-  out.push(`Tracker version: ${r.trackerVersion ?? 'not found in the logs'} · target ${m.target.kind}`);
-  out.push('');
-  const section = (title: string, s: Summary | null, f: InspectResult['recorded']['findings']) => {
-    out.push(
-      `${title}${s ? `: ${s.pass} passed, ${s.warn} warnings, ${s.fail} failed, ${s.skip} skipped, ${s.error + s.timeout} errors` : ''}`,
-    );
-    for (const x of f)
-      if (x.status !== 'pass') out.push(`  ${SYM[x.status] ?? x.status} ${x.id} (${x.code}): ${x.summary}`);
-  };
-  section('Findings when the bundle was made', r.recorded.summary, r.recorded.findings);
-  if (r.rerun) section('Checks re-run now on the bundled facts', r.rerun.summary, r.rerun.findings);
-  else out.push(`Checks not re-run: ${r.rerunError ?? 'no facts'}.`);
-  out.push('');
-  if (r.cache) {
-    const t = r.cache.totals as { files?: number; bytes?: number } | undefined;
-    out.push(`Cache: ${t?.files ?? 0} files, ${t?.bytes ?? 0} bytes (metadata only).`);
-    const fact = r.cache.cacheFact as { state?: string; value?: Record<string, unknown> } | null | undefined;
-    if (fact?.state === 'collected' && fact.value) {
-      for (const [k, val] of Object.entries(fact.value))
-        if (val === null || ['string', 'number', 'boolean'].includes(typeof val))
-          out.push(`  ${k}: ${String(val)}`);
-    } else if (fact) out.push(`  cache facts: ${fact.state ?? 'unknown'}`);
-  } else out.push('Cache: no cache metadata in the bundle.');
-  out.push('');
-  out.push(`Timeline (warnings and errors in the last ${hours} h of logs):`);
-  if (r.timeline.length === 0) out.push('  nothing');
-  for (const e of r.timeline) out.push(`  ${e.time} ${e.level.toUpperCase().padEnd(5)} ${e.text}`);
-  return `${out.join('\n')}\n`;
+interface RecordedReport {
+  host?: Record<string, unknown>;
+  summary?: Summary;
+  findings?: Finding[];
 }

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type * as YauzlNs from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { UserError } from '../../core/errors.js';
+import { escapeControl, printableName } from '../../core/format.js';
 
 export interface ZipLimits {
   maxEntries: number;
@@ -46,8 +47,9 @@ async function loadYauzl(): Promise<Yauzl> {
 }
 
 /** Turn yauzl's messages into one clear line about the archive. */
-function describeZipError(e: Error, file: string): UserError {
-  const m = e.message;
+function describeZipError(e: Error, fileName: string): UserError {
+  const m = escapeControl(e.message);
+  const file = escapeControl(fileName);
   if (
     /end of central directory record signature not found|unexpected EOF|truncated|not enough bytes|invalid (?:local|central) file header/i.test(
       m,
@@ -89,7 +91,7 @@ export async function readZipEntries(
   try {
     if (zip.entryCount > limits.maxEntries)
       throw new HostileArchiveError(
-        `${file} has ${zip.entryCount} entries (limit ${limits.maxEntries}); refusing to read it.`,
+        `${escapeControl(file)} has ${zip.entryCount} entries (limit ${limits.maxEntries}); refusing to read it.`,
       );
     const seen = new Set<string>();
     let total = 0;
@@ -110,25 +112,31 @@ export async function readZipEntries(
           const name = entry.fileName;
           const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
           if (mode === 0o120000)
-            throw new HostileArchiveError(`${file} has a symlink entry (${name}); refusing to read it.`);
+            throw new HostileArchiveError(
+              `${escapeControl(file)} has a symlink entry (${printableName(name)}); refusing to read it.`,
+            );
           if (name.endsWith('/')) return;
           if (seen.has(name))
-            throw new HostileArchiveError(`${file} has two entries named ${name}; refusing to read it.`);
+            throw new HostileArchiveError(
+              `${escapeControl(file)} has two entries named ${printableName(name)}; refusing to read it.`,
+            );
           seen.add(name);
           total += entry.uncompressedSize;
           if (total > limits.maxTotalBytes)
             throw new HostileArchiveError(
-              `${file} would expand to more than ${Math.round(limits.maxTotalBytes / 1024 ** 2)} MiB (a zip bomb?); refusing to read it.`,
+              `${escapeControl(file)} would expand to more than ${Math.round(limits.maxTotalBytes / 1024 ** 2)} MiB (a zip bomb?); refusing to read it.`,
             );
           if (
             entry.uncompressedSize > limits.ratioMinBytes &&
             entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxRatio
           )
             throw new HostileArchiveError(
-              `${file}: ${name} expands ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times (a zip bomb?); refusing to read it.`,
+              `${escapeControl(file)}: ${printableName(name)} expands ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times (a zip bomb?); refusing to read it.`,
             );
           if (entry.isEncrypted())
-            throw new HostileArchiveError(`${file}: ${name} is zip-encrypted; bundles never are.`);
+            throw new HostileArchiveError(
+              `${escapeControl(file)}: ${printableName(name)} is zip-encrypted; bundles never are.`,
+            );
           const stream = await new Promise<Readable>((res, rej) =>
             zip.openReadStream(entry, (err, s) => (err || !s ? rej(err ?? new Error('no stream')) : res(s))),
           );
