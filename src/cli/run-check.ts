@@ -14,6 +14,7 @@ import { checks as allChecks } from '../checks/index.js';
 import { collectorMap } from '../facts/index.js';
 import type { Report } from '../report/model.js';
 import { REPORT_SCHEMA_VERSION } from '../report/model.js';
+import { findingInContext } from '../report/origin.js';
 import { renderReport } from '../report/render.js';
 import type { ReportFormat } from '../report/render.js';
 import { resolveTarget } from '../targets/resolve.js';
@@ -71,7 +72,7 @@ export function buildReport(result: RunResult, exitCode: number): Report {
     startedAt: result.startedAt,
     durationMs: result.durationMs,
     deadlineHit: result.deadlineHit,
-    findings: result.findings,
+    findings: result.findings.map((f) => findingInContext(f, result.facts.target)),
     summary: summarize(result.findings),
     exitCode,
   };
