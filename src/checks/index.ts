@@ -15,6 +15,7 @@ import { screenRecording } from './screen-recording.js';
 import { supportedSystem } from './supported-system.js';
 import { tlsSettings } from './tls-settings.js';
 import { trackerLogs } from './tracker-logs.js';
+import { upworkConnection } from './upwork-connection.js';
 
 export const checks: readonly Check[] = [
   antivirus,
@@ -29,6 +30,7 @@ export const checks: readonly Check[] = [
   supportedSystem,
   tlsSettings,
   trackerLogs,
+  upworkConnection,
 ];
 
 export function checkById(id: string): Check | undefined {
