@@ -189,6 +189,7 @@ export async function readLogEvidence(
 export const logEvidenceCollector = defineCollector({
   key: 'logEvidence',
   title: "what the tracker's logs show",
+  scope: 'tracker',
   timeoutMs: 20_000,
   async collect({ ctx, target, source, waitingOn }) {
     const dir = logsDir(target.dataDir, ctx.platform);
