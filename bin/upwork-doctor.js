@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Kept to syntax old Node versions can parse, so they get a message instead of a SyntaxError.
-var major = Number(process.versions.node.split('.')[0]);
-if (major < 20) {
+// The floor is what the code needs: node:zlib crc32 (the engine's journal) came in Node 20.15.
+var parts = process.versions.node.split('.');
+var major = Number(parts[0]);
+var minor = Number(parts[1]);
+if (major < 20 || (major === 20 && minor < 15)) {
   process.stderr.write(
-    'upwork-doctor needs Node.js 20 or newer; this is Node.js ' +
+    'upwork-doctor needs Node.js 20.15 or newer, and this is Node.js ' +
       process.version +
-      '.\n' +
-      'Install a current Node.js from https://nodejs.org and run it again.\n',
+      ': install a current Node.js from https://nodejs.org and run it again.\n',
   );
   process.exit(2);
 }

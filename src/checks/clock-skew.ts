@@ -78,6 +78,7 @@ export const clockSkew = defineCheck({
       reference: ref,
       serviceUrl: c.serviceUrl,
       serviceError: c.serviceError,
+      serviceFailedStage: c.serviceFailedStage,
       sntp: c.sntp,
       sntpError: c.sntpError,
       sync: c.sync,
@@ -96,10 +97,13 @@ export const clockSkew = defineCheck({
       fixIds: ['clock-sync'],
     };
     if (!ref) {
+      const why = (c.serviceError ?? 'no time source').replace(/\.$/, '');
       return {
         status: 'skip',
         code: 'UWD-CLOCK-005',
-        summary: `Not checked: the service time could not be read, so the clock's offset is unknown: ${(c.serviceError ?? 'no time source').replace(/\.$/, '')}.`,
+        summary: c.serviceFailedStage
+          ? `Not checked: ${c.serviceUrl} cannot be reached (${c.serviceFailedStage} stage), so the clock's offset against Upwork's time is unknown: ${why}. See "Connection to Upwork".`
+          : `Not checked: the service time could not be read, so the clock's offset is unknown: ${why}.`,
         details,
         evidence,
       };

@@ -14,6 +14,7 @@ import { helperCpu } from './helper-cpu.js';
 import { screenRecording } from './screen-recording.js';
 import { supportedSystem } from './supported-system.js';
 import { tlsSettings } from './tls-settings.js';
+import { upworkConnection } from './upwork-connection.js';
 
 export const checks: readonly Check[] = [
   antivirus,
@@ -27,6 +28,7 @@ export const checks: readonly Check[] = [
   screenRecording,
   supportedSystem,
   tlsSettings,
+  upworkConnection,
 ];
 
 export function checkById(id: string): Check | undefined {

@@ -117,7 +117,7 @@ export const tlsSettings = defineCheck({
       return {
         status: 'skip',
         code: 'UWD-TLS-007',
-        summary: `Not checked: the service could not be reached before TLS (${t.failedStage ?? 'network'}): ${t.message}`,
+        summary: `Not checked: ${t.url} cannot be reached before TLS (${t.failedStage ?? 'network'} stage): ${t.message.replace(/\.$/, '')}. See "Connection to Upwork".`,
         details,
         evidence,
       };

@@ -15,6 +15,7 @@ export interface OutputFlags {
 export interface TargetFlags {
   target?: 'auto' | 'installed' | 'embedded';
   dataDir?: string;
+  appDir?: string;
   scenario?: string;
 }
 
@@ -26,6 +27,7 @@ export function addTargetOptions(cmd: Command): Command {
         .default('auto'),
     )
     .option('--data-dir <dir>', "the tracker's data folder (overrides detection)")
+    .option('--app-dir <dir>', "the folder the Upwork app is installed in (overrides detection)")
     .option(
       '--scenario <name>',
       'a named problem reproduced on the embedded engine (see: upwork-doctor scenarios)',
@@ -61,6 +63,28 @@ export function positiveNumber(name: string) {
   };
 }
 
+/**
+ * A number option with its range, checked while parsing: one line naming the option, the range and
+ * what was given. Every duration has an upper bound because Node's timers hold at most 2^31-1 ms
+ * (24.8 days): a larger value fires at once ("--deadline 1e9" cut every check short in 35 ms).
+ */
+export function numberIn(name: string, min: number, max: number, unit = '') {
+  const u = unit ? ` ${unit}` : '';
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be between ${min} and ${max}${u} (got "${value}").`);
+    return n;
+  };
+}
+
+/** The bounds of the duration options, in one place so every command takes the same range. */
+export const seconds = {
+  deadline: numberIn('--deadline', 1, 3600, 'seconds'),
+  timeout: numberIn('--timeout', 0.1, 300, 'seconds'),
+  cpuWindow: numberIn('--cpu-window', 0.5, 300, 'seconds'),
+};
+
 /** `--time-server`: checked while parsing, so a typo is a usage error and not a silent skip. */
 export function timeServerUrl(value: string): string {
   try {
@@ -72,11 +96,12 @@ export function timeServerUrl(value: string): string {
 }
 
 export function idList(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ];
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  // An empty list would select nothing, and then everything would run: say so instead.
+  if (ids.length === 0)
+    throw new InvalidArgumentError('It needs at least one check id, like disk-space,data-dir.');
+  return [...previous, ...ids];
 }

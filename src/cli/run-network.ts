@@ -8,12 +8,18 @@ import { TOOL_NAME, toolVersion } from '../core/version.js';
 import { readProxyFacts } from '../facts/proxy.js';
 import type { ProxyFacts } from '../facts/proxy.js';
 import { NETWORK_SCHEMA_VERSION, diagnose } from '../network/diagnose.js';
-import { DEFAULT_SERVICE_ENDPOINTS, endpointFromUrl, parseEndpointsFile } from '../network/endpoints.js';
+import {
+  REFERENCE_SERVER_NAME,
+  endpointFromUrl,
+  parseEndpointsFile,
+  upworkEndpoints,
+} from '../network/endpoints.js';
+import { CAUSE_WORDS, classifyReachability, networkPulse, reachEndpoint } from '../network/reachability.js';
 import { loadPacText } from '../network/pac.js';
-import { compilePac, envProxy, parseProxyServer, redactProxyUrl } from '../network/proxy.js';
+import { PacLimitError, compilePac, envProxy, parseProxyServer, redactProxyUrl } from '../network/proxy.js';
 import type { NetworkReport } from '../network/render.js';
 import { renderNetworkJson, renderNetworkJunit, renderNetworkText } from '../network/render.js';
-import type { Endpoint } from '../network/types.js';
+import type { Endpoint, EndpointResult } from '../network/types.js';
 import { prepareTarget } from '../targets/prepare.js';
 import type { PreparedTarget } from '../targets/prepare.js';
 import { resolveTarget } from '../targets/resolve.js';
@@ -62,6 +68,33 @@ async function endpointsFrom(opts: NetworkOptions): Promise<Endpoint[] | undefin
   return list.length > 0 ? list : undefined;
 }
 
+/**
+ * With no --endpoint: Upwork's hosts, on every target. The engine's reference server is added only
+ * with --target embedded or --scenario, labelled as simulated: it never stands in for Upwork.
+ */
+async function defaultEndpoints(
+  opts: NetworkOptions,
+  ctx: Context,
+): Promise<{ endpoints: Endpoint[]; extraCa: string[]; prepared?: PreparedTarget }> {
+  const endpoints = upworkEndpoints(ctx.env);
+  if (opts.target !== 'embedded' && !opts.scenario) return { endpoints, extraCa: [] };
+  const target = await resolveTarget(opts, ctx);
+  const prepared = await prepareTarget(target, ctx);
+  const url = prepared.options.serviceUrl;
+  if (!url) return { endpoints, extraCa: [], prepared };
+  endpoints.push(endpointFromUrl(url, REFERENCE_SERVER_NAME));
+  return { endpoints, extraCa: prepared.options.extraCaPem ? [prepared.options.extraCaPem] : [], prepared };
+}
+
+/** One line naming why Upwork's hosts cannot be reached (offline, DNS, proxy, firewall), if they cannot. */
+async function causeNote(results: EndpointResult[], ctx: Context): Promise<string | undefined> {
+  const upwork = results.filter((r) => r.endpoint.name !== REFERENCE_SERVER_NAME).map(reachEndpoint);
+  if (upwork.every((e) => e.verdict === 'pass')) return undefined;
+  const dnsFailed = upwork.some((e) => e.failedStage === 'dns');
+  const r = classifyReachability(upwork, await networkPulse(ctx.env, dnsFailed));
+  return `Upwork cannot be reached: ${CAUSE_WORDS[r.cause]} (${r.failedStage ?? '?'} stage): ${r.words}.`;
+}
+
 export async function runNetworkCommand(opts: NetworkOptions, ctxIn?: Context): Promise<number> {
   const ctx =
     ctxIn ?? createContext({ logLevel: logLevelFor(opts), color: opts.color === false ? false : undefined });
@@ -85,20 +118,10 @@ export async function runNetworkCommand(opts: NetworkOptions, ctxIn?: Context): 
   let prepared: PreparedTarget | undefined;
   try {
     if (!endpoints) {
-      const target = await resolveTarget(opts, ctx);
-      if (target.kind === 'installed') {
-        endpoints = [...DEFAULT_SERVICE_ENDPOINTS];
-      } else {
-        prepared = await prepareTarget(target, ctx);
-        const url = prepared.options.serviceUrl;
-        if (!url) {
-          throw new UserError(
-            'The embedded engine has no reference server to probe here; pass --endpoint URL, or --target installed for the service hosts.',
-          );
-        }
-        endpoints = [endpointFromUrl(url, 'reference server')];
-        if (prepared.options.extraCaPem) extraCa.push(prepared.options.extraCaPem);
-      }
+      const d = await defaultEndpoints(opts, ctx);
+      endpoints = d.endpoints;
+      prepared = d.prepared;
+      extraCa.push(...d.extraCa);
     }
 
     // Bounded like everything else: a hung gsettings or PowerShell must not eat the deadline.
@@ -140,9 +163,14 @@ export async function runNetworkCommand(opts: NetworkOptions, ctxIn?: Context): 
         ...(extraCa.length ? { extraCa } : {}),
         monotonic: () => ctx.monotonic(),
       });
+    } catch (e) {
+      if (e instanceof PacLimitError) throw new UserError(`The PAC file ${pacSource}: ${e.message}.`);
+      throw e;
     } finally {
       pac?.dispose();
     }
+    const cause = await causeNote(result.endpoints, ctx);
+    if (cause) result.notes.push(cause);
     const summary = {
       total: result.endpoints.length,
       pass: result.endpoints.filter((e) => e.verdict === 'pass').length,

@@ -1,7 +1,11 @@
 /** The body of `upwork-doctor undo [RUN]` and `undo --list`. */
+import { stat } from 'node:fs/promises';
 import { createContext } from '../core/context.js';
 import type { Context } from '../core/context.js';
+import { UserError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
+import type { TargetInfo } from '../core/facts.js';
+import { escapeControl } from '../core/format.js';
 import type { RealEngineOps } from '../fixes/engine-ops.js';
 import type { EngineOps, Fix } from '../fixes/fix.js';
 import { fixes as allFixes } from '../fixes/index.js';
@@ -43,6 +47,22 @@ async function listText(ctx: Context, root?: string): Promise<string> {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * A run that changed a tracker folder which is gone now (uninstalled, moved, deleted) is not undone:
+ * restoring its backups would recreate parts of a tracker that no longer exists.
+ */
+async function refuseMissingTracker(id: string, target: TargetInfo): Promise<void> {
+  if (!target.found) return;
+  const there = await stat(target.dataDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!there)
+    throw new UserError(
+      `Run ${id} changed the tracker in ${escapeControl(target.dataDir)}, which no longer exists; nothing was undone (undoing would recreate it).`,
+    );
+}
+
 export async function runUndoCommand(
   runId: string | undefined,
   opts: UndoOptions,
@@ -66,6 +86,7 @@ export async function runUndoCommand(
     ctx.stdout(`Run ${id} has nothing left to undo.\n`);
     return ExitCode.Ok;
   }
+  await refuseMissingTracker(id, journal.data.target);
   // The engine's own operations restore what engine fixes changed (loaded only when one did).
   const needsEngine = journal.undoable().some((e) => e.backup.kind === 'engine');
   const ownOps: RealEngineOps | undefined =

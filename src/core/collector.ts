@@ -28,12 +28,30 @@ export interface CollectorInput {
 }
 
 /**
+ * Whose facts a collector gathers (DESIGN.md: World facts and tracker facts).
+ * - `world`: this machine and its path to Upwork (clock against Upwork's time, TLS, proxies,
+ *   security software, the desktop session, disk). Measured against the real service whatever the
+ *   target: the runner never hands such a collector the engine's service URL or CA, except under a
+ *   named scenario, where the facts are then marked simulated.
+ * - `tracker`: the tracker's own state (cache, contracts, processes, data folder, installs, logs),
+ *   read from the target: the installed app or the reference engine.
+ */
+export type FactScope = 'world' | 'tracker';
+
+/**
  * A collector: the only code that touches the OS. One per fact key, in src/facts/.
  * It returns the value, or throws NotCollectedError with the reason.
  */
 export interface Collector<K extends FactKey = FactKey> {
   key: K;
   title: string;
+  scope: FactScope;
+  /**
+   * World collectors that measure the service (clock, TLS, the connection to Upwork): under a named
+   * scenario they measure the engine's reference server instead, on purpose, and their facts are
+   * marked simulated. Never set on tracker collectors.
+   */
+  simulatedByScenario?: boolean;
   /** Where it applies; elsewhere the fact is not-collected with reason not-applicable. */
   platforms?: readonly Platform[];
   timeoutMs: number;
@@ -50,9 +68,12 @@ export interface RunOptions {
   timeServer?: string;
   /** Seconds for helper-cpu sampling (--cpu-window). */
   cpuWindowSec?: number;
-  /** The tracker service's base URL when known (the engine's server, or the real service). */
+  /**
+   * The engine's work-diary server URL (embedded engine and scenarios). Tracker collectors read
+   * the engine through it; world collectors get it only under a named scenario (see FactScope).
+   */
   serviceUrl?: string;
-  /** PEM of extra CA roots that the target trusts (the engine's local CA). */
+  /** PEM of the engine's local CA, handed out like serviceUrl. */
   extraCaPem?: string;
   [key: string]: unknown;
 }

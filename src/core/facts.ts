@@ -27,14 +27,24 @@ export interface FactSource {
   ref: string;
 }
 
-export interface CollectedFact<T> {
+/**
+ * Where a fact stands: `world` facts describe this machine and its path to Upwork, `tracker` facts
+ * the tracker's state (see FactScope in collector.ts). `simulated` is set when a named scenario's
+ * reference server stood in for Upwork's service while this fact was measured.
+ */
+export interface FactOrigin {
+  scope?: 'world' | 'tracker';
+  simulated?: { scenario: string };
+}
+
+export interface CollectedFact<T> extends FactOrigin {
   state: 'collected';
   value: T;
   sources: FactSource[];
   durationMs: number;
 }
 
-export interface NotCollectedFact {
+export interface NotCollectedFact extends FactOrigin {
   state: 'not-collected';
   reason: NotCollectedReason;
   message: string;
@@ -57,6 +67,22 @@ export interface TargetInfo {
   installDirs?: string[];
   /** How the target was chosen, in words ("--data-dir", "detected", "no install found, using the embedded engine"). */
   reason: string;
+  /**
+   * The data folder holds the built-in reference tracker (the embedded default, `--target
+   * embedded`, or `--data-dir` on an engine folder): its tracker findings are the reference
+   * tracker's, never the user's.
+   */
+  reference?: boolean;
+  /** Where the doctor looked for an installed app (install folders and the data folder). */
+  lookedIn?: string[];
+  /**
+   * The one sentence every run on the embedded default starts with: no app was found, where the
+   * doctor looked, that tracker findings describe the reference tracker, and how to point it at
+   * an app installed elsewhere.
+   */
+  headline?: string;
+  /** The command-line options that chose this target, carried by every command the doctor prints. */
+  args?: string[];
 }
 
 export interface Facts {

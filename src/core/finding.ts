@@ -35,6 +35,10 @@ export interface Finding {
   evidence: Record<string, unknown>;
   remediation?: Remediation;
   durationMs: number;
+  /** Built on facts a named scenario simulated (its reference server stood in for Upwork's service). */
+  simulated?: { scenario: string };
+  /** About the built-in reference tracker, not the user's (tracker facts read from an engine folder). */
+  referenceTracker?: boolean;
 }
 
 /** What a check's `run` returns; the runner adds id, title and duration. */

@@ -99,21 +99,19 @@ interface Running {
   announced: boolean;
 }
 
-export async function runChecks(config: RunConfig): Promise<RunResult> {
-  const { ctx, checks, collectors, target } = config;
-  const options = config.options ?? {};
-  const deadlineMs = config.deadlineMs ?? 15_000;
-  const checkTimeoutMs = config.checkTimeoutMs ?? 5_000;
-  const slowNoticeMs = config.slowNoticeMs ?? 2_000;
-  const pool = new Pool(Math.max(1, config.concurrency ?? 8));
-  const t0 = ctx.monotonic();
-  const startedAt = new Date(ctx.now()).toISOString();
+/** What one run shares between its collectors and checks. */
+interface RunState {
+  ctx: Context;
+  pool: Pool;
+  deadline: AbortSignal;
+  deadlineMs: number;
+  running: Set<Running>;
+  facts: Facts;
+}
 
-  const deadline = new AbortController();
-  const deadlineTimer = setTimeout(() => deadline.abort(), deadlineMs);
-
-  const running = new Set<Running>();
-  const slowTimer = setInterval(
+/** Announce on stderr, once, every unit still running after `slowNoticeMs`. */
+function startSlowNotices(ctx: Context, running: Set<Running>, slowNoticeMs: number): NodeJS.Timeout {
+  return setInterval(
     () => {
       const now = ctx.monotonic();
       for (const r of running) {
@@ -127,182 +125,240 @@ export async function runChecks(config: RunConfig): Promise<RunResult> {
     },
     Math.max(50, Math.min(500, slowNoticeMs / 4)),
   );
+}
 
-  const items: Facts['items'] = {};
-  const facts: Facts = {
+/** The empty snapshot of this run, or the recorded one (--facts) it starts from. */
+function initialFacts(config: RunConfig, startedAt: string): Facts {
+  const { ctx, target, givenFacts: given } = config;
+  if (given) {
+    return {
+      factsVersion: given.factsVersion,
+      collectedAt: given.collectedAt,
+      platform: given.platform,
+      target: given.target,
+      host: given.host,
+      items: { ...given.items },
+    };
+  }
+  return {
     factsVersion: FACTS_VERSION,
     collectedAt: startedAt,
     platform: ctx.platform,
     target,
     host: { hostname: ctx.hostname, os: ctx.platform, arch: ctx.arch, node: process.version },
-    items,
+    items: {},
   };
-  if (config.givenFacts) {
-    Object.assign(items, config.givenFacts.items);
-    facts.collectedAt = config.givenFacts.collectedAt;
-    facts.platform = config.givenFacts.platform;
-    facts.target = config.givenFacts.target;
-    facts.host = config.givenFacts.host;
-    facts.factsVersion = config.givenFacts.factsVersion;
-  }
+}
 
-  const factPromises = new Map<string, Promise<void>>();
-  const collectFact = (key: FactKey): Promise<void> => {
-    const existing = factPromises.get(key);
+/**
+ * The options a collector may see. World collectors never get the engine's service URL or CA (they
+ * measure the real service), except a simulable one under a named scenario: then its fact is
+ * marked simulated by that scenario.
+ */
+export function optionsFor(
+  collector: Pick<Collector, 'scope' | 'simulatedByScenario'>,
+  target: TargetInfo,
+  options: RunOptions,
+): { options: RunOptions; simulated?: { scenario: string } } {
+  if (collector.scope === 'tracker') return { options };
+  const { serviceUrl, extraCaPem: _ca, ...world } = options;
+  if (collector.simulatedByScenario && target.kind === 'scenario' && target.scenario && serviceUrl) {
+    return { options, simulated: { scenario: target.scenario } };
+  }
+  return { options: world };
+}
+
+/** The fact a collector's race ended with. */
+function factFrom(
+  r: Race<unknown>,
+  collector: Collector,
+  sources: FactSource[],
+  durationMs: number,
+): Fact<unknown> {
+  if (r.kind === 'done') return { state: 'collected', value: r.value, sources, durationMs };
+  if (r.kind === 'error' && r.error instanceof NotCollectedError)
+    return notCollected(r.error.reason, r.error.message, [...sources, ...r.error.sources], durationMs);
+  if (r.kind === 'error')
+    return notCollected('error', `${collector.title} failed: ${errorMessage(r.error)}`, sources, durationMs);
+  const why =
+    r.kind === 'timeout'
+      ? `${collector.title} did not finish within ${collector.timeoutMs} ms`
+      : `${collector.title} was cut short by the run's deadline`;
+  return notCollected('timeout', why, sources, durationMs);
+}
+
+/** Run one collector on the pool and store its fact, marked with its scope (and simulation). */
+async function runCollector(
+  state: RunState,
+  collector: Collector,
+  options: RunOptions,
+): Promise<Fact<unknown>> {
+  const { ctx } = state;
+  const given = optionsFor(collector, state.facts.target, options);
+  return state.pool.run(async () => {
+    const sources: FactSource[] = [];
+    const entry: Running = {
+      label: `collecting ${collector.title}`,
+      startedAt: ctx.monotonic(),
+      waitingOn: '',
+      announced: false,
+    };
+    state.running.add(entry);
+    const r = await race(
+      (signal) =>
+        collector.collect({
+          ctx,
+          target: state.facts.target,
+          options: given.options,
+          signal,
+          source: (kind, ref) => void sources.push({ kind, ref }),
+          waitingOn: (what) => void (entry.waitingOn = what),
+        }),
+      collector.timeoutMs,
+      state.deadline,
+    );
+    state.running.delete(entry);
+    const fact = factFrom(r, collector, sources, Math.round(ctx.monotonic() - entry.startedAt));
+    return { ...fact, scope: collector.scope, ...(given.simulated ? { simulated: given.simulated } : {}) };
+  });
+}
+
+/** Collect each fact once, however many checks need it. */
+function factCollector(
+  state: RunState,
+  collectors: ReadonlyMap<string, Collector>,
+  options: RunOptions,
+): (key: FactKey) => Promise<void> {
+  const promises = new Map<string, Promise<void>>();
+  const items = state.facts.items as Record<string, Fact<unknown>>;
+  const platform = state.ctx.platform;
+  return (key) => {
+    const existing = promises.get(key);
     if (existing) return existing;
-    let p: Promise<void>;
+    const collector = collectors.get(key);
+    let p: Promise<void> = Promise.resolve();
     if (items[key]) {
-      p = Promise.resolve();
+      // already there (recorded facts)
+    } else if (!collector) {
+      items[key] = notCollected('error', `no collector provides "${key}"`);
+    } else if (collector.platforms && !collector.platforms.includes(platform as 'linux')) {
+      items[key] = {
+        ...notCollected('not-applicable', `${collector.title} is not collected on ${platform}`),
+        scope: collector.scope,
+      };
     } else {
-      const collector = collectors.get(key);
-      if (!collector) {
-        (items as Record<string, Fact<unknown>>)[key] = notCollected(
-          'error',
-          `no collector provides "${key}"`,
-        );
-        p = Promise.resolve();
-      } else if (collector.platforms && !collector.platforms.includes(ctx.platform as 'linux')) {
-        (items as Record<string, Fact<unknown>>)[key] = notCollected(
-          'not-applicable',
-          `${collector.title} is not collected on ${ctx.platform}`,
-        );
-        p = Promise.resolve();
-      } else {
-        p = pool.run(async () => {
-          const sources: FactSource[] = [];
-          const entry: Running = {
-            label: `collecting ${collector.title}`,
-            startedAt: ctx.monotonic(),
-            waitingOn: '',
-            announced: false,
-          };
-          running.add(entry);
-          const r = await race(
-            (signal) =>
-              collector.collect({
-                ctx,
-                target: facts.target,
-                options,
-                signal,
-                source: (kind, ref) => void sources.push({ kind, ref }),
-                waitingOn: (what) => void (entry.waitingOn = what),
-              }),
-            collector.timeoutMs,
-            deadline.signal,
-          );
-          running.delete(entry);
-          const durationMs = Math.round(ctx.monotonic() - entry.startedAt);
-          let fact: Fact<unknown>;
-          if (r.kind === 'done') fact = { state: 'collected', value: r.value, sources, durationMs };
-          else if (r.kind === 'error' && r.error instanceof NotCollectedError)
-            fact = notCollected(
-              r.error.reason,
-              r.error.message,
-              [...sources, ...r.error.sources],
-              durationMs,
-            );
-          else if (r.kind === 'error')
-            fact = notCollected(
-              'error',
-              `${collector.title} failed: ${errorMessage(r.error)}`,
-              sources,
-              durationMs,
-            );
-          else if (r.kind === 'timeout')
-            fact = notCollected(
-              'timeout',
-              `${collector.title} did not finish within ${collector.timeoutMs} ms`,
-              sources,
-              durationMs,
-            );
-          else
-            fact = notCollected(
-              'timeout',
-              `${collector.title} was cut short by the run's deadline`,
-              sources,
-              durationMs,
-            );
-          (items as Record<string, Fact<unknown>>)[key] = fact;
-        });
-      }
+      p = runCollector(state, collector, options).then((f) => void (items[key] = f));
     }
-    factPromises.set(key, p);
+    promises.set(key, p);
     return p;
   };
+}
 
-  const runOne = async (check: Check): Promise<Finding> => {
-    await Promise.all(check.needs.map((k) => collectFact(k)));
-    const base = {
-      id: check.id,
-      title: check.title,
-      details: [] as string[],
-      evidence: {} as Record<string, unknown>,
+/** The finding for a check that did not complete. */
+function unfinished(
+  check: Check,
+  kind: 'error' | 'timeout' | 'deadline',
+  state: RunState,
+  extra: {
+    error?: unknown;
+    timeoutMs?: number;
+  },
+): Pick<Finding, 'status' | 'code' | 'summary' | 'evidence'> {
+  if (kind === 'error') {
+    const stack = extra.error instanceof Error ? extra.error.stack : undefined;
+    return {
+      status: 'error',
+      code: `${check.codePrefix}-CRASH`,
+      summary: `The check itself failed: ${errorMessage(extra.error)}. This is a bug in upwork-doctor, not a problem with your tracker.`,
+      evidence: stack ? { stack } : {},
     };
-    if (deadline.signal.aborted) {
-      return {
-        ...base,
-        status: 'timeout',
-        code: `${check.codePrefix}-TIMEOUT`,
-        summary: `Not finished: the run's deadline (${deadlineMs / 1000} s) cut this check short.`,
-        durationMs: 0,
-      };
-    }
-    return pool.run(async () => {
-      const entry: Running = { label: check.id, startedAt: ctx.monotonic(), waitingOn: '', announced: false };
-      running.add(entry);
-      const timeoutMs = check.timeoutMs ?? checkTimeoutMs;
-      const r = await race<CheckOutcome>(async () => check.run(facts), timeoutMs, deadline.signal);
-      running.delete(entry);
-      const durationMs = Math.round(ctx.monotonic() - entry.startedAt);
-      if (r.kind === 'done') {
-        const o = r.value;
-        return {
-          ...base,
-          status: o.status,
-          code: o.code,
-          summary: o.summary,
-          details: o.details ?? [],
-          evidence: o.evidence ?? {},
-          ...(o.remediation ? { remediation: remediation(o.remediation) } : {}),
-          durationMs,
-        };
-      }
-      if (r.kind === 'error') {
-        const stack = r.error instanceof Error ? r.error.stack : undefined;
-        return {
-          ...base,
-          status: 'error',
-          code: `${check.codePrefix}-CRASH`,
-          summary: `The check itself failed: ${errorMessage(r.error)}. This is a bug in upwork-doctor, not a problem with your tracker.`,
-          evidence: stack ? { stack } : {},
-          durationMs,
-        };
-      }
-      if (r.kind === 'timeout') {
-        return {
-          ...base,
-          status: 'timeout',
-          code: `${check.codePrefix}-TIMEOUT`,
-          summary: `The check did not finish within ${timeoutMs / 1000} s.`,
-          durationMs,
-        };
-      }
-      return {
-        ...base,
-        status: 'timeout',
-        code: `${check.codePrefix}-TIMEOUT`,
-        summary: `Not finished: the run's deadline (${deadlineMs / 1000} s) cut this check short.`,
-        durationMs,
-      };
-    });
+  }
+  return {
+    status: 'timeout',
+    code: `${check.codePrefix}-TIMEOUT`,
+    summary:
+      kind === 'timeout'
+        ? `The check did not finish within ${(extra.timeoutMs ?? 0) / 1000} s.`
+        : `Not finished: the run's deadline (${state.deadlineMs / 1000} s) cut this check short.`,
+    evidence: {},
   };
+}
+
+/** Whose world a finding speaks about: simulated by a scenario, or the reference tracker's. */
+export function findingOrigin(
+  check: Pick<Check, 'needs'>,
+  facts: Facts,
+): Pick<Finding, 'simulated' | 'referenceTracker'> {
+  const used = check.needs.map((k) => facts.items[k]).filter((f) => f !== undefined);
+  const simulated = used.find((f) => f.simulated)?.simulated;
+  const reference = facts.target.reference === true && used.some((f) => f.scope === 'tracker');
+  return { ...(simulated ? { simulated } : {}), ...(reference ? { referenceTracker: true } : {}) };
+}
+
+async function runCheck(state: RunState, check: Check, checkTimeoutMs: number): Promise<Finding> {
+  const { ctx } = state;
+  const base = { id: check.id, title: check.title, details: [] as string[] };
+  if (state.deadline.aborted) return { ...base, ...unfinished(check, 'deadline', state, {}), durationMs: 0 };
+  return state.pool.run(async () => {
+    const entry: Running = { label: check.id, startedAt: ctx.monotonic(), waitingOn: '', announced: false };
+    state.running.add(entry);
+    const timeoutMs = check.timeoutMs ?? checkTimeoutMs;
+    const r = await race<CheckOutcome>(async () => check.run(state.facts), timeoutMs, state.deadline);
+    state.running.delete(entry);
+    const durationMs = Math.round(ctx.monotonic() - entry.startedAt);
+    const origin = findingOrigin(check, state.facts);
+    if (r.kind !== 'done') {
+      const kind = r.kind === 'error' ? 'error' : r.kind;
+      const error = r.kind === 'error' ? r.error : undefined;
+      return { ...base, ...unfinished(check, kind, state, { error, timeoutMs }), durationMs, ...origin };
+    }
+    const o = r.value;
+    return {
+      ...base,
+      status: o.status,
+      code: o.code,
+      summary: o.summary,
+      details: o.details ?? [],
+      evidence: o.evidence ?? {},
+      ...(o.remediation ? { remediation: remediation(o.remediation) } : {}),
+      durationMs,
+      ...origin,
+    };
+  });
+}
+
+export async function runChecks(config: RunConfig): Promise<RunResult> {
+  const { ctx, checks, collectors } = config;
+  const deadlineMs = config.deadlineMs ?? 15_000;
+  const checkTimeoutMs = config.checkTimeoutMs ?? 5_000;
+  const t0 = ctx.monotonic();
+  const startedAt = new Date(ctx.now()).toISOString();
+
+  const deadline = new AbortController();
+  const deadlineTimer = setTimeout(() => deadline.abort(), deadlineMs);
+  const running = new Set<Running>();
+  const slowTimer = startSlowNotices(ctx, running, config.slowNoticeMs ?? 2_000);
+  const state: RunState = {
+    ctx,
+    pool: new Pool(Math.max(1, config.concurrency ?? 8)),
+    deadline: deadline.signal,
+    deadlineMs,
+    running,
+    facts: initialFacts(config, startedAt),
+  };
+  const collectFact = factCollector(state, collectors, config.options ?? {});
 
   // Every check resolves by the deadline: race() settles them all when it fires.
-  const findings = await Promise.all(checks.map((c) => runOne(c)));
+  const findings = await Promise.all(
+    checks.map(async (check) => {
+      await Promise.all(check.needs.map((k) => collectFact(k)));
+      return runCheck(state, check, checkTimeoutMs);
+    }),
+  );
   clearTimeout(deadlineTimer);
   clearInterval(slowTimer);
   return {
-    facts,
+    facts: state.facts,
     findings,
     deadlineHit: deadline.signal.aborted,
     startedAt,

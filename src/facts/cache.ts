@@ -525,6 +525,7 @@ async function isEngineCache(cacheDir: string, format: string | null | undefined
 
 export const cacheCollector = defineCollector({
   key: 'cache',
+  scope: 'tracker',
   title: 'offline time cache',
   timeoutMs: 8_000,
   async collect(input) {

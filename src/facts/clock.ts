@@ -31,6 +31,8 @@ export interface ClockFacts {
   /** Offset against the service's Date header (local − service). */
   service?: ServiceTime;
   serviceError?: string;
+  /** The probe stage that failed when the service could not be reached (dns, tcp, tls, …). */
+  serviceFailedStage?: string;
   serviceUrl: string;
   sntp?: SntpResult;
   sntpError?: string;
@@ -105,10 +107,12 @@ export function parseSystemsetup(text: string): ClockSync {
 
 export const clockCollector = defineCollector({
   key: 'clock',
+  scope: 'world',
+  simulatedByScenario: true,
   title: 'clock and time sync',
   timeoutMs: 14_000,
   async collect({ ctx, options, signal, source, waitingOn }) {
-    const target = serviceTarget(options);
+    const target = serviceTarget(ctx, options);
     // Before the service probe: on Windows this joins (or starts) the run's one PowerShell batch, which
     // the probe's proxy decision then reads too.
     const syncP = (async (): Promise<ClockSync> => {
@@ -145,12 +149,18 @@ export const clockCollector = defineCollector({
       return { source: 'none', automatic: null, synchronized: null };
     })();
 
-    const serviceP = (async (): Promise<Pick<ClockFacts, 'service' | 'serviceError'>> => {
+    const serviceP = (async (): Promise<
+      Pick<ClockFacts, 'service' | 'serviceError' | 'serviceFailedStage'>
+    > => {
       waitingOn(`the service time at ${target.endpoint.url}`);
       source('url', target.endpoint.url);
       const probe = await probeService(ctx, target, signal);
       const reached = probe.stages.find((s) => s.stage === 'http')?.status === 'pass';
-      if (!reached) return { serviceError: probe.message };
+      if (!reached)
+        return {
+          serviceError: probe.message,
+          ...(probe.failedStage ? { serviceFailedStage: probe.failedStage } : {}),
+        };
       try {
         const decision = await serviceDecision(ctx, target.endpoint.url);
         const service = await sampleServiceTime({

@@ -81,6 +81,7 @@ async function scenarioNow(file: string, now: number): Promise<number | null> {
 
 export const contractsCollector = defineCollector({
   key: 'contracts',
+  scope: 'tracker',
   title: "tracker's contract list",
   timeoutMs: 3_000,
   async collect({ ctx, target, source }) {

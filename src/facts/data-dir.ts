@@ -34,6 +34,7 @@ async function can(p: string, mode: number): Promise<boolean> {
 
 export const dataDirCollector = defineCollector({
   key: 'dataDir',
+  scope: 'tracker',
   title: 'tracker data folder',
   timeoutMs: 3_000,
   async collect({ ctx, target, source }) {

@@ -19,6 +19,7 @@ declare module '../core/facts.js' {
 
 export const diskCollector = defineCollector({
   key: 'disk',
+  scope: 'world',
   title: 'disk space',
   timeoutMs: 3_000,
   async collect({ target, source, waitingOn }) {

@@ -2,6 +2,7 @@
 import type { Collector } from '../core/collector.js';
 import { cacheCollector } from './cache.js';
 import { clockCollector } from './clock.js';
+import { connectionCollector } from './connection.js';
 import { contractsCollector } from './contracts.js';
 import { dataDirCollector } from './data-dir.js';
 import { diskCollector } from './disk.js';
@@ -16,6 +17,7 @@ import { tlsCollector } from './tls.js';
 export const collectors: readonly Collector[] = [
   cacheCollector,
   clockCollector,
+  connectionCollector,
   contractsCollector,
   dataDirCollector,
   diskCollector,

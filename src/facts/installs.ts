@@ -327,6 +327,7 @@ async function collectLinux(input: CollectorInput): Promise<InstallsFacts> {
 
 export const installsCollector = defineCollector({
   key: 'installs',
+  scope: 'tracker',
   title: 'installed copies of the Upwork app',
   timeoutMs: 45_000,
   async collect(input) {

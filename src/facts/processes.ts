@@ -511,6 +511,7 @@ async function collectWindows(input: CollectorInput): Promise<ProcessesFacts> {
 
 export const processesCollector = defineCollector({
   key: 'processes',
+  scope: 'tracker',
   title: 'tracker processes and their CPU',
   // The window itself plus a generous margin for PowerShell's start-up on Windows.
   timeoutMs: 60_000,

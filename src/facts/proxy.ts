@@ -93,6 +93,7 @@ export async function readProxyFacts(
 
 export const proxyCollector = defineCollector({
   key: 'proxy',
+  scope: 'world',
   title: 'proxy settings',
   // On Windows it waits for the run's PowerShell batch, CPU window included (bounded in windowsSection).
   timeoutMs: 30_000,

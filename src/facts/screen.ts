@@ -338,6 +338,7 @@ async function linuxSession(input: CollectorInput): Promise<LinuxSession> {
 
 export const screenCollector = defineCollector({
   key: 'screen',
+  scope: 'world',
   title: 'screen capture permission and recent screenshots',
   timeoutMs: 20_000,
   async collect(input) {

@@ -281,6 +281,7 @@ async function collectPosix(input: CollectorInput): Promise<Omit<SecurityFacts, 
 
 export const securityCollector = defineCollector({
   key: 'security',
+  scope: 'world',
   title: 'security products and upload errors',
   timeoutMs: 45_000,
   async collect(input) {

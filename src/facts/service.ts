@@ -1,12 +1,14 @@
 /**
- * The service endpoint as the collectors see it: which URL (the engine's reference server, or the
- * real service), which proxy, and one memoised probe per run, so a dead network costs one timeout
- * for the whole run, not one per check. It lives with the collectors (not in network/) because it
- * reads the proxy facts: network/ sits below facts/ and never imports it.
+/**
+ * The service endpoint as the collectors see it: Upwork's real service, or (only under a named
+ * scenario, which the runner decides) the engine's reference server; which proxy; and one memoised
+ * probe per endpoint per run, so a dead network costs one timeout for the whole run, not one per
+ * check. It lives with the collectors (not in network/) because it reads the proxy facts: network/
+ * sits below facts/ and never imports it.
  */
 import type { CollectorInput } from '../core/collector.js';
 import type { Context } from '../core/context.js';
-import { DEFAULT_SERVICE_URL, endpointFromUrl } from '../network/endpoints.js';
+import { REFERENCE_SERVER_NAME, endpointFromUrl, upworkEndpoints } from '../network/endpoints.js';
 import { memoised } from '../network/memo.js';
 import { probeEndpoint } from '../network/probe.js';
 import { decideProxy, envProxy } from '../network/proxy.js';
@@ -18,15 +20,31 @@ export const SERVICE_STAGE_TIMEOUT_MS = 4_000;
 export interface ServiceTarget {
   endpoint: Endpoint;
   extraCa: string[];
+  /** The engine's reference server (a named scenario simulating the service), not Upwork's. */
+  simulated: boolean;
 }
 
-export function serviceTarget(options: CollectorInput['options']): ServiceTarget {
-  const url =
-    typeof options.serviceUrl === 'string' && options.serviceUrl ? options.serviceUrl : DEFAULT_SERVICE_URL;
-  return {
-    endpoint: endpointFromUrl(url, 'service'),
-    extraCa: typeof options.extraCaPem === 'string' && options.extraCaPem ? [options.extraCaPem] : [],
-  };
+/** Every endpoint a world collector measures: Upwork's hosts, or the scenario's reference server. */
+export function serviceTargets(
+  ctx: Pick<Context, 'env'>,
+  options: CollectorInput['options'],
+): ServiceTarget[] {
+  if (typeof options.serviceUrl === 'string' && options.serviceUrl) {
+    const extraCa = typeof options.extraCaPem === 'string' && options.extraCaPem ? [options.extraCaPem] : [];
+    return [
+      {
+        endpoint: endpointFromUrl(options.serviceUrl, REFERENCE_SERVER_NAME),
+        extraCa,
+        simulated: true,
+      },
+    ];
+  }
+  return upworkEndpoints(ctx.env).map((endpoint) => ({ endpoint, extraCa: [], simulated: false }));
+}
+
+/** The one endpoint the clock and TLS are measured against: the first of serviceTargets. */
+export function serviceTarget(ctx: Pick<Context, 'env'>, options: CollectorInput['options']): ServiceTarget {
+  return serviceTargets(ctx, options)[0]!;
 }
 
 /** The proxy the tracker would use for `url` (system settings, else environment; PAC not evaluated here). */

@@ -52,6 +52,7 @@ export function windowsName(release: string): { version: string | null; build: n
 
 export const systemCollector = defineCollector({
   key: 'system',
+  scope: 'world',
   title: 'operating system and architecture',
   timeoutMs: 5_000,
   async collect({ ctx, source }) {

@@ -154,10 +154,12 @@ async function osRoots(
 
 export const tlsCollector = defineCollector({
   key: 'tls',
+  scope: 'world',
+  simulatedByScenario: true,
   title: 'TLS handshake and settings',
   timeoutMs: 14_000,
   async collect({ ctx, options, signal, source, waitingOn }) {
-    const target = serviceTarget(options);
+    const target = serviceTarget(ctx, options);
     let windows: WindowsTlsSettings | undefined;
     let rootsPem: string[] | undefined;
     // On Windows this joins (or starts) the run's one PowerShell batch before the probe below reads

@@ -244,10 +244,26 @@ export function sntpQuery(
           }
         });
         // Connected: datagrams from any other address never reach 'message'.
-        sock.connect(port, host, () => {
+        // Node hands a failed lookup to this callback (not to 'error'): a name that does not
+        // resolve must read as such, not as a send on an unconnected socket.
+        sock.connect(port, host, (err?: Error) => {
           if (closed) return;
+          if (err) {
+            close();
+            const code = (err as NodeJS.ErrnoException).code ?? 'ERROR';
+            const why = /ENOTFOUND|EAI_NONAME|EAI_AGAIN/.test(code)
+              ? `the time server ${host} does not resolve (${code})`
+              : `the time server ${host}:${port} cannot be reached (${code})`;
+            reject(Object.assign(new Error(why), { code }));
+            return;
+          }
           t1 = o.now();
-          sock.send(sntpRequest(nonce));
+          try {
+            sock.send(sntpRequest(nonce));
+          } catch (e) {
+            close();
+            reject(e);
+          }
         });
       }),
     o.timeoutMs,

@@ -5,7 +5,7 @@
 import { probeEndpoint } from './probe.js';
 import type { ProbeOptions } from './probe.js';
 import type { DecideInput, EnvProxy, PacEvaluator, SystemProxy } from './proxy.js';
-import { decideProxy, shellVsApp } from './proxy.js';
+import { PacLimitError, decideProxy, shellVsApp } from './proxy.js';
 import type { Endpoint, EndpointResult, ProxyDecision } from './types.js';
 
 export const NETWORK_SCHEMA_VERSION = 1;
@@ -59,6 +59,8 @@ export async function diagnose(input: DiagnoseInput): Promise<DiagnoseResult> {
       const diff = shellVsApp(r.decision, r.envDecision);
       if (diff && !input.override) notes.add(diff);
     } catch (e) {
+      // A PAC file that loops or hoards memory is the file's fault, not the path's: stop here.
+      if (e instanceof PacLimitError) throw e;
       decision = {
         mode: 'unsupported',
         source: 'PAC',

@@ -5,16 +5,43 @@
 import type { Endpoint } from './types.js';
 
 /**
- * The service hosts the desktop app uses. Only www.upwork.com is documented; api.upwork.com is the
- * public API host. Extend from real traffic captures (docs/network.md says how).
+ * The Upwork hosts the desktop app is known to need, each with its evidence
+ * (research/real-app-facts.md; docs/network.md lists them for IT admins):
+ * - www.upwork.com: the service itself (help-center troubleshooting pages; the app's sign-in and
+ *   Work Diary).
+ * - upwork-usw2-desktopapp.upwork.com: updates and downloads (`/binaries/versions-*.json`, used by
+ *   the Homebrew cask and the AUR package); updates are forced, so a blocked host stops the app.
+ * api.upwork.com is Upwork's public API: nothing shows the tracker uses it, so it is not probed.
  */
 export const DEFAULT_SERVICE_ENDPOINTS: readonly Endpoint[] = [
   { name: 'upwork web', url: 'https://www.upwork.com/' },
-  { name: 'upwork api', url: 'https://api.upwork.com/' },
+  { name: 'upwork desktop app updates', url: 'https://upwork-usw2-desktopapp.upwork.com/' },
 ];
 
-/** The URL the clock and TLS probes use when no service URL is known. */
+/** The label of the engine's loopback server wherever it is probed: it simulates, never stands in. */
+export const REFERENCE_SERVER_NAME = 'reference server (simulated)';
+
+/** The URL the clock and TLS probes measure against: Upwork's service. */
 export const DEFAULT_SERVICE_URL = 'https://www.upwork.com/';
+
+/**
+ * TEST SEAM, not a user option: `UPWORK_DOCTOR_UPWORK_URLS` (comma-separated URLs) stands in for
+ * Upwork's hosts, so tests can make "Upwork cannot be reached" deterministic (a closed loopback
+ * port, a `.invalid` name) whether or not the test machine has a network. Without it, the real
+ * hosts above are used, on every target.
+ */
+export const UPWORK_URLS_ENV = 'UPWORK_DOCTOR_UPWORK_URLS';
+
+/** Upwork's hosts as this run probes them (the real ones unless the test seam is set). */
+export function upworkEndpoints(env: Record<string, string | undefined>): Endpoint[] {
+  const seam = env[UPWORK_URLS_ENV]?.trim();
+  const list = (seam ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => endpointFromUrl(u));
+  return list.length > 0 ? list : DEFAULT_SERVICE_ENDPOINTS.map((e) => ({ ...e }));
+}
 
 export function endpointFromUrl(url: string, name?: string): Endpoint {
   let u: URL;

@@ -705,8 +705,11 @@ function tlsHandshake(
 ): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const ca = rootsWith(extraCa);
+    // `host` is the name Node checks the certificate against (without it, "localhost"); SNI
+    // (`servername`) is for names only, never for an IP address.
     const sec = tls.connect({
       socket,
+      host,
       ...(net.isIP(host) ? {} : { servername: host }),
       minVersion: 'TLSv1.2',
       rejectUnauthorized: false,

@@ -161,7 +161,9 @@ export function decisionFromPac(result: string, source: string): ProxyDecision {
   return { mode: 'unsupported', source, pacResult: result, display: first };
 }
 
-export type PacEvaluator = (url: string, host: string) => Promise<string>;
+import type { PacEvaluator } from './pac-sandbox.js';
+
+export type { PacEvaluator };
 
 export interface DecideInput {
   url: URL;
@@ -264,22 +266,4 @@ export function shellVsApp(decision: ProxyDecision, envDecision: ProxyDecision):
   return `The tracker connects ${a} (${decision.source}), but this shell's environment would connect ${b} (${envDecision.source}): tools run from a terminal (curl, npm) are not a fair test of the app.`;
 }
 
-/** Compile a PAC file in a QuickJS (WebAssembly) sandbox; the text is untrusted. */
-export async function compilePac(text: string): Promise<{ evaluate: PacEvaluator; dispose(): void }> {
-  const [{ createPacResolver }, { QuickJS }] = await Promise.all([
-    import('pac-resolver'),
-    import('quickjs-wasi'),
-  ]);
-  const vm = await QuickJS.create();
-  let fn: (url: string, host?: string) => Promise<string>;
-  try {
-    fn = createPacResolver(vm, text, { filename: 'proxy.pac' });
-  } catch (e) {
-    vm.dispose?.();
-    throw e;
-  }
-  return {
-    evaluate: async (url, host) => String(await fn(url, host)),
-    dispose: () => vm.dispose?.(),
-  };
-}
+export { PAC_MEMORY_LIMIT_BYTES, PAC_TIME_LIMIT_MS, PacLimitError, compilePac } from './pac-sandbox.js';

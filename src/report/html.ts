@@ -17,13 +17,14 @@ import { waterfallChart } from './html/waterfall.js';
 import { activityChart, weekChart } from './html/week.js';
 import { formatDuration } from '../core/format.js';
 import type { Report } from './model.js';
+import { targetLabel } from './origin.js';
 
 export { esc as htmlEscape };
 
 /** The figures for whatever the facts hold, most urgent questions first. */
 export function reportFigures(c: ChartInputs): string[] {
   const out: string[] = [];
-  if (c.cache) out.push(figureHtml(cacheGaugeChart(c.cache), { id: 'chart-cache' }));
+  if (c.cache) out.push(figureHtml(cacheGaugeChart(c.cache), { split: true, id: 'chart-cache' }));
   if (c.clock) out.push(figureHtml(clockChart(c.clock), { wide: true, id: 'chart-clock' }));
   if (c.week) out.push(figureHtml(weekChart(c.week), { wide: true, id: 'chart-week' }));
   const act = c.activity ? activityChart(c.activity) : undefined;
@@ -35,16 +36,12 @@ export function reportFigures(c: ChartInputs): string[] {
 }
 
 export function targetWords(t: Report['target']): string {
-  return t.kind === 'scenario'
-    ? `scenario “${t.scenario ?? '?'}”`
-    : t.kind === 'embedded'
-      ? 'embedded reference engine'
-      : 'installed Upwork app';
+  return targetLabel(t);
 }
 
 export function renderHtml(report: Report, facts?: Facts): string {
   const t = report.target;
-  const headline = (report as { headline?: unknown }).headline;
+  const headline = t.headline;
   const body = [
     typeof headline === 'string' ? `<div class="verdict note" id="headline">${esc(headline)}</div>` : '',
     pillsHtml(report.summary),
@@ -55,7 +52,7 @@ export function renderHtml(report: Report, facts?: Facts): string {
     facts ? chartsSection(reportFigures(chartInputs(facts))) : '',
     '<h2 class="section">Findings</h2>',
     byStatus(report.findings)
-      .map((f) => findingCard(f))
+      .map((f) => findingCard(f, 2, t))
       .join('\n'),
   ].join('\n');
   return pageHtml({

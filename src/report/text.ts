@@ -3,9 +3,11 @@
  * remediation and its commands. Pure: (report, options) → string.
  */
 import { Chalk } from 'chalk';
-import type { FindingStatus, Remediation } from '../core/finding.js';
+import type { FindingStatus } from '../core/finding.js';
 import { formatDuration } from '../core/format.js';
 import type { Report } from './model.js';
+import { fixCommand, originTag, targetLabel } from './origin.js';
+
 
 export interface TextOptions {
   color: boolean;
@@ -26,13 +28,6 @@ const SYMBOLS: Record<FindingStatus, [string, string]> = {
   timeout: ['⏱', '[TIMEOUT]'],
 };
 
-/** The `upwork-doctor fix` line for a remediation, unless its commands already say it. */
-export function fixCommand(r: Remediation): string | undefined {
-  if (r.fixIds.length === 0) return undefined;
-  const cmd = `upwork-doctor fix --only ${r.fixIds.join(',')}`;
-  return r.commands.some((c) => c.startsWith('upwork-doctor fix')) ? undefined : cmd;
-}
-
 export function renderText(report: Report, opts: TextOptions): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const paint: Record<FindingStatus, (s: string) => string> = {
@@ -46,21 +41,18 @@ export function renderText(report: Report, opts: TextOptions): string {
   const lines: string[] = [];
   if (!opts.quiet) {
     const t = report.target;
-    const where =
-      t.kind === 'scenario'
-        ? `scenario "${t.scenario ?? '?'}"`
-        : t.kind === 'embedded'
-          ? 'embedded reference engine'
-          : 'installed Upwork app';
-    lines.push(c.bold(`upwork-doctor ${report.tool.version}`) + c.dim(` · ${where} · ${t.dataDir}`));
+    lines.push(c.bold(`upwork-doctor ${report.tool.version}`) + c.dim(` · ${targetLabel(t)} · ${t.dataDir}`));
     lines.push('');
   }
+  // The headline is not optional: even -q says whose tracker the findings describe.
+  if (report.target.headline) lines.push(c.bold(report.target.headline), '');
   for (const f of report.findings) {
     const problem = f.status !== 'pass' && f.status !== 'skip';
     if (opts.quiet && !problem) continue;
     const sym = SYMBOLS[f.status][opts.unicode ? 0 : 1];
+    const tag = originTag(f);
     lines.push(
-      `${paint[f.status](sym)} ${c.bold(f.title)}: ${f.summary}${opts.verbose ? c.dim(` (${f.code}, ${formatDuration(f.durationMs)})`) : ''}`,
+      `${paint[f.status](sym)} ${c.bold(f.title)}${tag ? c.cyan(` [${tag}]`) : ''}: ${f.summary}${opts.verbose ? c.dim(` (${f.code}, ${formatDuration(f.durationMs)})`) : ''}`,
     );
     if (problem || opts.verbose) {
       for (const d of f.details) lines.push(`    ${opts.unicode ? '•' : '-'} ${d}`);
@@ -68,7 +60,7 @@ export function renderText(report: Report, opts: TextOptions): string {
     if (problem && f.remediation) {
       lines.push(`    ${c.cyan(opts.unicode ? '→' : '->')} ${f.remediation.text}`);
       for (const cmd of f.remediation.commands) lines.push(`      ${c.dim('$')} ${cmd}`);
-      const fixCmd = fixCommand(f.remediation);
+      const fixCmd = fixCommand(f.remediation, report.target);
       if (fixCmd) lines.push(`      ${c.dim('or run:')} ${fixCmd}`);
       if (f.remediation.docsUrl) lines.push(`      ${c.dim('more:')} ${f.remediation.docsUrl}`);
     }

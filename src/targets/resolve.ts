@@ -14,6 +14,8 @@ export type TargetKind = 'auto' | 'installed' | 'embedded';
 export interface TargetRequest {
   target?: TargetKind;
   dataDir?: string;
+  /** The app's install folder (--app-dir), when it is not where the doctor looks. */
+  appDir?: string;
   scenario?: string;
 }
 
@@ -25,10 +27,39 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-export async function findInstalls(ctx: Context): Promise<string[]> {
+export async function findInstalls(ctx: Context, appDir?: string): Promise<string[]> {
+  if (appDir) {
+    const dir = path.resolve(appDir);
+    if (!(await isDir(dir))) throw new UserError(`--app-dir ${dir} is not a folder.`);
+    return [dir];
+  }
   const found: string[] = [];
   for (const dir of installCandidates(ctx)) if (await isDir(dir)) found.push(dir);
   return found;
+}
+
+/** Whether a folder holds the built-in reference engine (loaded only when the folder exists). */
+async function holdsEngine(dataDir: string): Promise<boolean> {
+  if (!(await isDir(dataDir))) return false;
+  const { isEngineFolder } = await import('../engine/embedded.js');
+  return isEngineFolder(dataDir);
+}
+
+/** "~/.Upwork" for a path under the home folder: headlines stay short and free of the user name. */
+function tilde(p: string, home: string): string {
+  return home && p.startsWith(home) ? `~${p.slice(home.length)}` : p;
+}
+
+/**
+ * The sentence every run on the embedded default starts with (DESIGN.md: the headline tells whose
+ * tracker it read).
+ */
+export function embeddedHeadline(lookedIn: readonly string[], home: string): string {
+  return (
+    `No Upwork app was found on this computer (looked in ${lookedIn.map((p) => tilde(p, home)).join(', ')}), ` +
+    'so the tracker findings below describe the built-in reference tracker, not yours. ' +
+    'If your app is installed elsewhere, point the doctor at it: upwork-doctor --app-dir <install folder> --data-dir <data folder>.'
+  );
 }
 
 /**
@@ -59,19 +90,9 @@ export async function resolveTarget(req: TargetRequest, ctx: Context): Promise<T
     const { loadScenarioTarget } = await import('./scenario-loader.js');
     return loadScenarioTarget(req.scenario, ctx);
   }
-  if (req.dataDir) {
-    const dataDir = path.resolve(req.dataDir);
-    const installDirs = kind === 'embedded' ? [] : await findInstalls(ctx);
-    return {
-      kind: kind === 'embedded' ? 'embedded' : 'installed',
-      dataDir,
-      found: await isDir(dataDir),
-      installDirs,
-      reason: '--data-dir',
-    };
-  }
+  if (req.dataDir) return dataDirTarget(req, kind, ctx);
   if (kind === 'installed' || kind === 'auto') {
-    const installDirs = await findInstalls(ctx);
+    const installDirs = await findInstalls(ctx, req.appDir);
     const dataDir = trackerDataDir(ctx);
     const dataFound = await isDir(dataDir);
     if (kind === 'installed' || installDirs.length > 0 || dataFound) {
@@ -80,19 +101,61 @@ export async function resolveTarget(req: TargetRequest, ctx: Context): Promise<T
         dataDir,
         found: dataFound,
         installDirs,
-        reason: kind === 'installed' ? '--target installed' : 'installed tracker detected',
+        reason: req.appDir
+          ? '--app-dir'
+          : kind === 'installed'
+            ? '--target installed'
+            : 'installed tracker detected',
+        args: [
+          ...(kind === 'installed' ? ['--target', 'installed'] : []),
+          ...(req.appDir ? ['--app-dir', installDirs[0]!] : []),
+        ],
       };
     }
   }
   const dataDir = await ensureEmbeddedDir(ctx);
+  const lookedIn = [...installCandidates(ctx), trackerDataDir(ctx)];
   return {
     kind: 'embedded',
     dataDir,
     found: true,
     installDirs: [],
+    reference: true,
+    lookedIn,
     reason:
       kind === 'embedded'
         ? '--target embedded'
         : 'no installed tracker found, using the embedded reference engine',
+    headline:
+      kind === 'embedded'
+        ? 'You asked for the built-in reference tracker (--target embedded): the tracker findings below describe it, not an Upwork app.'
+        : embeddedHeadline(lookedIn, ctx.homedir),
+    args: kind === 'embedded' ? ['--target', 'embedded'] : [],
+  };
+}
+
+/** `--data-dir`: the installed app's folder, or (labelled as such) a reference engine's. */
+async function dataDirTarget(req: TargetRequest, kind: TargetKind, ctx: Context): Promise<TargetInfo> {
+  const dataDir = path.resolve(req.dataDir!);
+  const args = ['--data-dir', dataDir, ...(kind === 'auto' ? [] : ['--target', kind])];
+  if (kind === 'embedded' || (kind === 'auto' && (await holdsEngine(dataDir)))) {
+    return {
+      kind: 'embedded',
+      dataDir,
+      found: await isDir(dataDir),
+      installDirs: [],
+      reference: true,
+      reason: '--data-dir (a reference engine folder)',
+      headline: `${dataDir} holds the built-in reference tracker, not an Upwork app: the tracker findings below describe it.`,
+      args,
+    };
+  }
+  return {
+    kind: 'installed',
+    dataDir,
+    found: await isDir(dataDir),
+    installDirs: await findInstalls(ctx, req.appDir),
+    reason: '--data-dir',
+    args: [...args, ...(req.appDir ? ['--app-dir', path.resolve(req.appDir)] : [])],
   };
 }

@@ -33,5 +33,8 @@ export async function loadScenarioTarget(name: string, ctx: Context): Promise<Ta
     found: true,
     installDirs: [],
     reason: `scenario "${name}": ${spec.summary}`,
+    reference: true,
+    headline: `Scenario "${name}" reproduces a problem on the built-in reference tracker, not on your app: ${spec.summary.replace(/\.?$/, '.')} Findings marked "simulated by scenario ${name}" were measured against its reference server, not Upwork.`,
+    args: ['--scenario', name],
   };
 }

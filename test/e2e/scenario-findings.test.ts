@@ -21,6 +21,7 @@ interface Finding {
   status: string;
   code: string;
   summary: string;
+  simulated?: { scenario: string };
 }
 
 const dir = path.join(ROOT, 'fixtures', 'scenarios');
@@ -61,6 +62,14 @@ async function checkScenario(name: string, claims: readonly Claim[], cpuWindow: 
       code: claim.code,
     });
   }
+  // World facts under a scenario come from its reference server, on purpose: every finding built on
+  // them says so, and nothing else claims to be simulated.
+  for (const id of ['clock-skew', 'tls-settings', 'upwork-connection']) {
+    const f = report.findings.find((x) => x.id === id);
+    expect(f?.simulated, `${name}/${id}: not marked simulated`).toEqual({ scenario: name });
+  }
+  for (const f of report.findings.filter((x) => x.simulated))
+    expect(['clock-skew', 'tls-settings', 'upwork-connection'], `${name}/${f.id}`).toContain(f.id);
   if (name === 'healthy') {
     // supported-system judges this machine's OS (a world fact no scenario simulates): a CI box on
     // Debian is "not officially supported" whatever the scenario, so it is not the scenario's health.

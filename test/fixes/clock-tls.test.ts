@@ -89,6 +89,7 @@ describe('clock-sync on a fake Linux machine', () => {
     ]);
     const collector = defineCollector({
       key: 'clock',
+      scope: 'world',
       title: 'clock',
       timeoutMs: 1000,
       async collect({ ctx }) {
@@ -201,6 +202,7 @@ describe('tls-protocols on the emulated Windows registry', () => {
     const reg = MemoryRegistry.fromFixture(fixture);
     const collector = defineCollector({
       key: 'tls',
+      scope: 'world',
       title: 'tls',
       timeoutMs: 1000,
       async collect({ ctx }) {

@@ -144,6 +144,7 @@ describe.skipIf(process.platform !== 'linux')('duplicates on real processes', ()
         'installs',
         defineCollector({
           key: 'installs',
+          scope: 'tracker',
           title: 'installs',
           timeoutMs: 1000,
           collect: async () => ({ installs, searched: [root] }),
@@ -153,6 +154,7 @@ describe.skipIf(process.platform !== 'linux')('duplicates on real processes', ()
         'processes',
         defineCollector({
           key: 'processes',
+          scope: 'tracker',
           title: 'processes',
           timeoutMs: 1000,
           collect: async () => ({ windowSec: 0, cores: 1, method: '/proc', tracker: live(exes) }),

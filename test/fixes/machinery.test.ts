@@ -4,6 +4,7 @@
  * dry run, consent, journal-before-change, re-check, rollback, undo and idempotence.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runFixCommand } from '../../src/cli/run-fix.js';
@@ -19,6 +20,7 @@ import type { Fix } from '../../src/fixes/fix.js';
 import type { Journal } from '../../src/fixes/journal.js';
 import { listRuns, runsDir } from '../../src/fixes/journal.js';
 import { realRegistry } from '../../src/fixes/registry.js';
+import { tempDir } from '../helpers/cli.js';
 import { MemoryRegistry, commandTable, fixContext, host, scriptedPrompts } from './helpers.js';
 
 declare module '../../src/core/facts.js' {
@@ -31,6 +33,7 @@ const KEY = 'HKCU\\Software\\UwdTest';
 
 const levelCollector = defineCollector({
   key: 'fixTestLevel',
+  scope: 'world',
   title: 'test level',
   timeoutMs: 2_000,
   async collect({ ctx, source }) {
@@ -149,6 +152,20 @@ async function journalOf(ctx: ReturnType<typeof fixContext>, runId: string): Pro
 }
 
 describe('fix machinery', () => {
+  it('undo refuses a run whose tracker folder no longer exists, and does not recreate it', async () => {
+    const w = world(2);
+    const dataDir = path.join(tempDir('uwd-tracker-'), 'Upwork');
+    mkdirSync(dataDir);
+    expect(await w.fix({ yes: true, dataDir })).toBe(0);
+    expect(w.reg.get(KEY, 'Level')).toEqual({ type: 'REG_DWORD', data: 3 });
+    rmSync(dataDir, { recursive: true });
+    await expect(w.undo()).rejects.toThrow(
+      /changed the tracker in .*Upwork, which no longer exists; nothing was undone/,
+    );
+    expect(existsSync(dataDir)).toBe(false);
+    expect(w.reg.get(KEY, 'Level')).toEqual({ type: 'REG_DWORD', data: 3 });
+  });
+
   it('--dry-run prints the exact change and changes nothing', async () => {
     const w = world(2);
     const before = w.reg.snapshot();

@@ -43,6 +43,11 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
         NO_COLOR: '1',
         TZ: 'UTC',
         LANG: 'C',
+        // Upwork "cannot be reached" on every test machine, networked or not: .invalid names never
+        // resolve (RFC 6761), the control name neither, so the connection reads as offline. Tests of
+        // the real hosts unset these (env: { UPWORK_DOCTOR_UPWORK_URLS: undefined }).
+        UPWORK_DOCTOR_UPWORK_URLS: 'https://www.upwork.invalid/,https://upwork-usw2-desktopapp.upwork.invalid/',
+        UPWORK_DOCTOR_CONTROL_HOST: 'control.invalid',
         ...opts.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 /** `upwork-doctor bundle`: the support ticket bundle. Wiring only; the body loads lazily. */
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
-import { addOutputOptions, addTargetOptions, positiveNumber } from '../options.js';
+import { addOutputOptions, addTargetOptions, positiveNumber, seconds } from '../options.js';
 
 export function registerBundle(program: Command, host: CommandHost): void {
   const cmd = program
@@ -18,12 +18,7 @@ export function registerBundle(program: Command, host: CommandHost): void {
     .option('-y, --yes', 'agree to what the bundle includes without being asked (for scripts)')
     .option('--json', 'print the path, size and sha256 as JSON')
     .option('--dry-run', 'list what the bundle would hold, and write nothing')
-    .option(
-      '--deadline <seconds>',
-      'deadline for the doctor run inside the bundle',
-      positiveNumber('--deadline'),
-      15,
-    );
+    .option('--deadline <seconds>', 'deadline for the doctor run inside the bundle', seconds.deadline, 15);
   addOutputOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -7,7 +7,7 @@ import {
   addOutputOptions,
   addTargetOptions,
   idList,
-  positiveNumber,
+  seconds,
   timeServerUrl,
 } from '../options.js';
 
@@ -29,9 +29,9 @@ export function registerCheck(program: Command, host: CommandHost): void {
     )
     .option('--json', 'same as --format json')
     .option('--output <file>', 'write the report to a file instead of stdout')
-    .option('--deadline <seconds>', 'one global deadline for the whole run', positiveNumber('--deadline'), 15)
+    .option('--deadline <seconds>', 'one global deadline for the whole run', seconds.deadline, 15)
     .option('--time-server <url>', 'an extra time source for clock-skew, ntp://HOST:PORT', timeServerUrl)
-    .option('--cpu-window <seconds>', 'how long helper-cpu samples', positiveNumber('--cpu-window'), 3)
+    .option('--cpu-window <seconds>', 'how long helper-cpu samples', seconds.cpuWindow, 3)
     .option('--strict', 'warnings also make the exit code 1');
   addOpenOption(cmd);
   addOutputOptions(cmd);

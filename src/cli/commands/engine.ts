@@ -5,13 +5,22 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
-import { positiveNumber } from '../options.js';
+import { numberIn } from '../options.js';
 
 const FAULTS = ['offline', 'maintenance', 'slow', 'skew', 'old-tls', 'device-conflict', 'signed-out'];
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const nonNegative = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of 0 or more.`);
+const integerIn = (name: string, min: number, max: number) => (value: string) => {
+  const n = numberIn(name, min, max)(value);
+  if (!Number.isInteger(n))
+    throw new InvalidArgumentError(`${name} must be a whole number (got "${value}").`);
+  return n;
+};
+
+/** 0 (as fast as possible) or 0.01 to 100000 simulated minutes per second: a pause stays a valid timer. */
+const speed = (value: string) => {
+  const n = numberIn('--speed', 0, 100000)(value);
+  if (n > 0 && n < 0.01)
+    throw new InvalidArgumentError(`--speed must be 0, or between 0.01 and 100000 (got "${value}").`);
   return n;
 };
 
@@ -38,15 +47,15 @@ Try it:
     c.option('--data-dir <dir>', "the engine's data folder (default: the embedded engine's)");
 
   dataDir(engine.command('serve').description('run the work-diary server in the foreground until Ctrl-C'))
-    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', positiveNumber('--port'))
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', integerIn('--port', 1, 65535))
     .addOption(new Option('--fault <name>', 'a fault mode (repeatable)').choices(FAULTS).argParser(collect))
     .option(
       '--skew <seconds>',
       'with --fault skew: how far the server clock runs ahead (negative: behind)',
-      Number,
+      numberIn('--skew', -604800, 604800, 'seconds'),
       600,
     )
-    .option('--slow <ms>', 'with --fault slow: delay per response', nonNegative('--slow'), 3000)
+    .option('--slow <ms>', 'with --fault slow: delay per response', numberIn('--slow', 0, 60000, 'ms'), 3000)
     .action(run('serve'));
 
   dataDir(
@@ -57,15 +66,10 @@ Try it:
     .option(
       '--minutes <n>',
       'how long to track (the last N minutes, replayed)',
-      positiveNumber('--minutes'),
+      numberIn('--minutes', 1, 10080, 'minutes'),
       30,
     )
-    .option(
-      '--speed <x>',
-      'simulated minutes per real second (0: as fast as possible)',
-      nonNegative('--speed'),
-      60,
-    )
+    .option('--speed <x>', 'simulated minutes per real second (0: as fast as possible)', speed, 60)
     .option('--json', 'print the final status as JSON')
     .action(run('track'));
 

@@ -1,7 +1,7 @@
 /** `upwork-doctor fix`: plan, confirm, back up, apply and re-check the safe fixes. Wiring only. */
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
-import { addOutputOptions, addTargetOptions, idList, positiveNumber, timeServerUrl } from '../options.js';
+import { addOutputOptions, addTargetOptions, idList, seconds, timeServerUrl } from '../options.js';
 
 export function registerFix(program: Command, host: CommandHost): void {
   const cmd = program
@@ -14,9 +14,9 @@ export function registerFix(program: Command, host: CommandHost): void {
     .option('--dry-run', 'print the plan and change nothing')
     .option('-y, --yes', 'agree to every change without asking (needed without a terminal)')
     .option('--only <ids>', 'only these fixes (comma-separated fix ids, or check ids)', idList)
-    .option('--deadline <seconds>', 'deadline for each round of checks', positiveNumber('--deadline'), 15)
+    .option('--deadline <seconds>', 'deadline for each round of checks', seconds.deadline, 15)
     .option('--time-server <url>', 'an extra time source for clock-skew, ntp://HOST:PORT', timeServerUrl)
-    .option('--cpu-window <seconds>', 'how long helper-cpu samples', positiveNumber('--cpu-window'), 3);
+    .option('--cpu-window <seconds>', 'how long helper-cpu samples', seconds.cpuWindow, 3);
   addOutputOptions(cmd);
   cmd.addHelpText(
     'after',

@@ -2,7 +2,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
-import { addOpenOption, addOutputOptions, positiveNumber } from '../options.js';
+import { addOpenOption, addOutputOptions, numberIn } from '../options.js';
 
 export function registerInspect(program: Command, host: CommandHost): void {
   const cmd = program
@@ -15,7 +15,12 @@ export function registerInspect(program: Command, host: CommandHost): void {
       new Option('--format <format>', 'output format').choices(['text', 'json', 'html']).default('text'),
     )
     .option('--output <file>', 'write the result to a file instead of stdout')
-    .option('--hours <n>', 'how many hours of log timeline to show', positiveNumber('--hours'), 6);
+    .option(
+      '--hours <n>',
+      'how many hours of log timeline to show',
+      numberIn('--hours', 0.1, 8760, 'hours'),
+      6,
+    );
   addOpenOption(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(

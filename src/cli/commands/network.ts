@@ -2,7 +2,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
-import { addOpenOption, addOutputOptions, addTargetOptions, positiveNumber } from '../options.js';
+import { addOpenOption, addOutputOptions, addTargetOptions, seconds } from '../options.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -24,8 +24,8 @@ export function registerNetwork(program: Command, host: CommandHost): void {
     )
     .option('--json', 'same as --format json')
     .option('--output <file>', 'write the report to a file instead of stdout')
-    .option('--timeout <seconds>', 'timeout of each stage', positiveNumber('--timeout'), 5)
-    .option('--deadline <seconds>', 'deadline for the whole command', positiveNumber('--deadline'), 30);
+    .option('--timeout <seconds>', 'timeout of each stage', seconds.timeout, 5)
+    .option('--deadline <seconds>', 'deadline for the whole command', seconds.deadline, 30);
   addOpenOption(cmd);
   addOutputOptions(cmd);
   cmd.addHelpText(

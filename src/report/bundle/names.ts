@@ -10,6 +10,8 @@ export function parseDuration(text: string): number {
   const unit = (m[2] ?? 'h').toLowerCase();
   const ms = { s: 1e3, sec: 1e3, m: 6e4, min: 6e4, h: 36e5, d: 864e5, w: 6048e5 }[unit] ?? 36e5;
   if (!(n > 0)) throw new UserError('--since must be longer than zero.');
+  // Logs are kept for weeks, not years; a bound keeps the cut-off a real date.
+  if (n * ms > 366 * 864e5) throw new UserError(`--since must be at most a year, like 52w (got "${text}").`);
   return n * ms;
 }
 

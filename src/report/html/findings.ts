@@ -7,7 +7,8 @@ import type { Finding, FindingStatus } from '../../core/finding.js';
 import { STATUS_ORDER } from '../../core/finding.js';
 import { formatDuration } from '../../core/format.js';
 import type { Summary } from '../../core/runner.js';
-import { fixCommand } from '../text.js';
+import type { TargetInfo } from '../../core/facts.js';
+import { fixCommand, originTag } from '../origin.js';
 import { esc } from './svg.js';
 
 export const LABEL: Record<FindingStatus, string> = {
@@ -24,7 +25,7 @@ export const ICON: Record<FindingStatus, string> = {
   fail: '✗',
   skip: '–',
   error: '✗',
-  timeout: '⏱',
+  timeout: '◷',
 };
 
 /** Worst first, the checks' own order kept within one status. */
@@ -52,10 +53,10 @@ export function verdictHtml(s: Summary): string {
   return `<div class="verdict ok">Everything checked is healthy.</div>`;
 }
 
-function fixHtml(f: Finding): string {
+function fixHtml(f: Finding, target?: TargetInfo): string {
   const r = f.remediation;
   if (!r || f.status === 'pass') return '';
-  const cmd = fixCommand(r);
+  const cmd = fixCommand(r, target);
   return `<div class="fix"><strong>What to do</strong>${esc(r.text)}${r.commands
     .map((c) => `<pre>${esc(c)}</pre>`)
     .join(
@@ -64,15 +65,16 @@ function fixHtml(f: Finding): string {
 }
 
 /** A card for one finding; `level` is the heading level (h2 on the report, h3 inside a column). */
-export function findingCard(f: Finding, level: 2 | 3 = 2): string {
+export function findingCard(f: Finding, level: 2 | 3 = 2, target?: TargetInfo): string {
   const details = f.details.length ? `<ul>${f.details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>` : '';
   const evidence = Object.keys(f.evidence).length
     ? `<details><summary>Evidence</summary><pre>${esc(JSON.stringify(f.evidence, null, 2))}</pre></details>`
     : '';
-  const simulated = (f as { simulated?: unknown }).simulated ? '<span class="tag">simulated</span>' : '';
+  const tag = originTag(f);
+  const simulated = tag ? `<span class="tag">[${esc(tag)}]</span>` : '';
   return `<article class="${f.status}" id="${esc(f.id)}"><h${level}><span class="icon" aria-label="${LABEL[f.status]}">${ICON[f.status]}</span>${esc(
     f.title,
-  )}${simulated}<span class="code">${esc(f.code)} · ${formatDuration(f.durationMs)}</span></h${level}><p class="sum">${esc(f.summary)}</p>${details}${fixHtml(f)}${evidence}</article>`;
+  )}${simulated}<span class="code">${esc(f.code)} · ${formatDuration(f.durationMs)}</span></h${level}><p class="sum">${esc(f.summary)}</p>${details}${fixHtml(f, target)}${evidence}</article>`;
 }
 
 /** A short card (inspect: the bundled and re-run findings have only id, status, code, summary). */
