@@ -24,7 +24,7 @@ export { esc as htmlEscape };
 /** The figures for whatever the facts hold, most urgent questions first. */
 export function reportFigures(c: ChartInputs): string[] {
   const out: string[] = [];
-  if (c.cache) out.push(figureHtml(cacheGaugeChart(c.cache), { id: 'chart-cache' }));
+  if (c.cache) out.push(figureHtml(cacheGaugeChart(c.cache), { split: true, id: 'chart-cache' }));
   if (c.clock) out.push(figureHtml(clockChart(c.clock), { wide: true, id: 'chart-clock' }));
   if (c.week) out.push(figureHtml(weekChart(c.week), { wide: true, id: 'chart-week' }));
   const act = c.activity ? activityChart(c.activity) : undefined;

@@ -238,11 +238,7 @@ describe('chart inputs from facts', () => {
             command: null,
             version: null,
             cpuPercent: 40,
-            samples: [
-              { atMs: 500, cpuPercent: 30 },
-              { atMs: 1000, cpuPercent: 50 },
-            ],
-          } as never,
+          },
           {
             pid: 8,
             ppid: 1,
@@ -254,15 +250,32 @@ describe('chart inputs from facts', () => {
             cpuPercent: 4,
           },
         ],
+        samples: {
+          startedAt: '2026-11-18T10:00:00.000Z',
+          intervalMs: 500,
+          series: [
+            {
+              pid: 7,
+              name: 'Upwork Helper',
+              role: 'helper',
+              points: [
+                { t: 500, cpu: 30 },
+                { t: 1000, cpu: null },
+                { t: 1500, cpu: 50 },
+              ],
+            },
+          ],
+        },
       },
     });
     const c = chartInputs(facts);
     expect(c.week?.weekStart).toBe(MON);
     expect(c.week?.lockAt).toBe(MON + 7 * DAY + 12 * HOUR);
     expect(c.cache?.pendingMinutes).toBe(10);
+    // Samples as drawn points (an interval that could not be measured is left out, not drawn as 0).
     expect(c.cpu?.series[0]?.points).toEqual([
       { atMs: 500, percent: 30 },
-      { atMs: 1000, percent: 50 },
+      { atMs: 1500, percent: 50 },
     ]);
     expect(c.cpu?.series[1]?.points).toEqual([
       { atMs: 0, percent: 4 },

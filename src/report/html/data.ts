@@ -56,38 +56,22 @@ function cacheInputs(c: CacheFacts, collectedAt: number): Pick<ChartInputs, 'cac
 }
 
 /**
- * CPU series per process. A collector that keeps samples over the window gives one point per
- * sample; one that measured only the two end points gives the window's average as a flat line.
+ * CPU series per process. The collector keeps samples over the window (one point per interval, at
+ * its end); a recording without them gives the window's average as a flat line.
  */
 function cpuInputs(p: ProcessesFacts): CpuData | undefined {
   const windowMs = p.windowSec * 1000;
-  const series = p.tracker
-    .filter((t) => t.cpuPercent !== null || samplesOf(t).length > 0)
-    .map((t) => {
-      const samples = samplesOf(t);
-      const points: CpuPoint[] =
-        samples.length > 0
-          ? samples
-          : [
-              { atMs: 0, percent: t.cpuPercent ?? 0 },
-              { atMs: windowMs, percent: t.cpuPercent ?? 0 },
-            ];
-      return { label: `${t.name} (${t.role})`, pid: t.pid, points };
-    });
+  const sampled = new Map((p.samples?.series ?? []).map((s) => [s.pid, s.points]));
+  const series = p.tracker.flatMap((t) => {
+    const points: CpuPoint[] = (sampled.get(t.pid) ?? []).flatMap((q) =>
+      q.cpu === null ? [] : [{ atMs: q.t, percent: q.cpu }],
+    );
+    if (points.length === 0 && t.cpuPercent !== null)
+      points.push({ atMs: 0, percent: t.cpuPercent }, { atMs: windowMs, percent: t.cpuPercent });
+    return points.length ? [{ label: `${t.name} (${t.role})`, pid: t.pid, points }] : [];
+  });
   if (series.length === 0) return undefined;
   return { windowMs, warnOver: WARN_OVER, failOver: FAIL_OVER, series, method: p.method };
-}
-
-/** Samples kept by the processes collector, when it keeps them: `{atMs, cpuPercent}` per interval. */
-function samplesOf(t: object): CpuPoint[] {
-  const raw = (t as { samples?: unknown }).samples;
-  if (!Array.isArray(raw)) return [];
-  return raw.flatMap((s: unknown) => {
-    const o = s as { atMs?: unknown; cpuPercent?: unknown };
-    return typeof o.atMs === 'number' && typeof o.cpuPercent === 'number'
-      ? [{ atMs: o.atMs, percent: o.cpuPercent }]
-      : [];
-  });
 }
 
 function clockInputs(facts: Facts): ClockData | undefined {

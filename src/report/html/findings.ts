@@ -25,7 +25,7 @@ export const ICON: Record<FindingStatus, string> = {
   fail: '✗',
   skip: '–',
   error: '✗',
-  timeout: '⏱',
+  timeout: '◷',
 };
 
 /** Worst first, the checks' own order kept within one status. */

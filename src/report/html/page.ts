@@ -2,7 +2,9 @@
  * The shell every HTML page of the tool shares (check report, network report, bundle inspection):
  * one self-contained file with inline CSS, no scripts, and a Content-Security-Policy that forbids
  * every request, so a page opened from a ticket can neither phone home nor run anything. Light
- * and dark follow prefers-color-scheme; the layout is one column that reads on a phone.
+ * and dark follow prefers-color-scheme; the layout is one column that reads on a phone, where the
+ * charts shrink to the width (the whole picture, never a scrolled-off half) and the words under each
+ * carry the numbers.
  */
 import type { Chart } from './svg.js';
 import { esc } from './svg.js';
@@ -45,8 +47,9 @@ figure.wide{grid-column:1/-1}
 figure h3{font-size:15px;margin:0 0 8px}.caption{margin:8px 0 0;font-size:14px}
 .chart{width:100%;height:auto;display:block;overflow:visible}
 .chart.gauge{max-width:340px;margin:0 auto}
-.scroll{overflow-x:auto}@media (max-width:600px){.scroll .chart{min-width:540px}}
-.chart text{fill:var(--fg);font-size:13px}.chart .small{font-size:12px}.chart .big{font-size:30px;font-weight:700}
+.pair{display:flex;flex-wrap:wrap;align-items:center;gap:8px 24px}.pair>.chart{flex:0 1 340px}.pair>div{flex:1 1 220px}.split .caption{font-size:16px}
+.scroll{overflow-x:auto}
+.chart text{fill:var(--fg);font-size:14px}.chart .small{font-size:13px}.chart .big{font-size:30px;font-weight:700}
 .chart .muted{fill:var(--muted)}.chart .strong{font-weight:700;paint-order:stroke;stroke:var(--card);stroke-width:4px;stroke-linejoin:round}.chart .fail-text{fill:var(--fail)}
 .chart .grid{stroke:var(--line);stroke-width:1}.chart .axis{stroke:var(--muted);stroke-width:1}
 .gauge-track{fill:none;stroke:var(--line);stroke-width:22}
@@ -90,14 +93,22 @@ ${p.body}
 }
 
 /** A chart in its frame: heading, the SVG, its text equivalent, and the data as a table. */
-export function figureHtml(c: Chart, opts: { wide?: boolean; id?: string; open?: boolean } = {}): string {
+export function figureHtml(
+  c: Chart,
+  opts: { wide?: boolean; id?: string; open?: boolean; split?: boolean } = {},
+): string {
   const table =
     c.rows && c.rows.length > 0
       ? `<details${opts.open ? ' open' : ''}><summary>The data</summary><table>${
           c.header ? `<thead><tr>${c.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` : ''
         }<tbody>${c.rows.map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('')}</tbody></table></details>`
       : '';
-  return `<figure${opts.wide ? ' class="wide"' : ''}${opts.id ? ` id="${esc(opts.id)}"` : ''}><h3>${esc(c.title)}</h3>${opts.wide ? `<div class="scroll">${c.svg}</div>` : c.svg}<p class="caption">${esc(c.text)}</p>${table}</figure>`;
+  const cls = [opts.wide || opts.split ? 'wide' : '', opts.split ? 'split' : ''].filter(Boolean).join(' ');
+  const svg = opts.wide ? `<div class="scroll">${c.svg}</div>` : c.svg;
+  const words = `<p class="caption">${esc(c.text)}</p>${table}`;
+  // split: a small chart with its words beside it (below it on a phone).
+  const inner = opts.split ? `<div class="pair">${svg}<div>${words}</div></div>` : `${svg}${words}`;
+  return `<figure${cls ? ` class="${cls}"` : ''}${opts.id ? ` id="${esc(opts.id)}"` : ''}><h3>${esc(c.title)}</h3>${inner}</figure>`;
 }
 
 export function chartsSection(charts: string[], heading = 'At a glance'): string {

@@ -39,7 +39,7 @@ const LABEL: Record<string, string> = {
   http: 'HTTP',
   websocket: 'WebSocket',
 };
-const MARK: Record<WaterfallStatus, string> = { pass: '✓', fail: '✗', timeout: '⧗', skip: '–' };
+const MARK: Record<WaterfallStatus, string> = { pass: '✓', fail: '✗', timeout: '◷', skip: '–' };
 
 export function stageLabel(stage: string): string {
   return LABEL[stage] ?? stage;
