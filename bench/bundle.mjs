@@ -1,47 +1,93 @@
-// Bundle cost as ratios against baselines measured in the same script, on the same logs:
-//   time:   `upwork-doctor bundle` vs `zip -r` of the same Logs folder;
-//   memory: peak RSS of the bundle vs the RSS of the same CLI doing nothing (`--version`), at a
-//           small and a large amount of logs: flat memory means the ratio does not grow with size.
-// Run: npm run build && node bench/bundle.mjs [GiB, default 1]
-// Needs `zip` and GNU `/usr/bin/time` (for peak RSS). Writes only under the OS temp folder.
+// The ticket bundle against baselines measured in the same run, on the same logs:
+//   time:    `upwork-doctor bundle` (redaction included) vs `zip -r -6` of the same Logs folder;
+//   memory:  peak RSS of the bundle at a small and a large amount of logs (flat = the same peak);
+//   inspect: `upwork-doctor inspect` verifying the bundle's sha256s vs `sha256sum` of the same logs,
+//            as throughput (uncompressed bytes per second).
+// The logs look like the real app's: daily files `upwork..YYYYMMDD.log`, log4js lines
+// `[2025-04-10T12:30:45.123] [INFO] category - message`, multi-line JSON payloads, and secrets
+// sprinkled (Bearer tokens, cookies, emails, passwords in URLs, JWTs, home paths).
+//
+// Run: npm run build && node bench/bundle.mjs [large MiB, default 1024] [small MiB, default 100]
+// Needs `zip`, `sha256sum` and GNU `/usr/bin/time`. Writes only under the OS temp folder, and
+// bench/results.json. On a shared machine run it under `flock /work/fullsuite.lock`.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const gib = Number(process.argv[2] ?? 1);
+const largeMiB = Number(process.argv[2] ?? 1024);
+const smallMiB = Number(process.argv[3] ?? 100);
 const bin = path.resolve(import.meta.dirname, '..', 'bin', 'upwork-doctor.js');
 const root = mkdtempSync(path.join(os.tmpdir(), 'uwd-bench-bundle-'));
 const env = { ...process.env, HOME: root, UPWORK_DOCTOR_HOME: path.join(root, 'doctor'), NO_COLOR: '1' };
 
-/** `bytes` of tracker-like log lines in files of at most 128 MiB, written in 1 MiB chunks. */
-function makeLogs(dir, bytes) {
+const CATEGORIES = [
+  'main.shell.os_services',
+  'tracker.segments',
+  'uploader',
+  'network.monitor',
+  'renderer.ui',
+];
+const pad = (n, w = 2) => String(n).padStart(w, '0');
+
+/** One log4js line (or a multi-line JSON payload) number `i` of day `d`; secrets now and then. */
+function line(i, day) {
+  const ms = i * 347;
+  const t = `${day}T${pad(Math.floor(ms / 3_600_000) % 24)}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}.${pad(ms % 1000, 3)}`;
+  const cat = CATEGORIES[i % CATEGORIES.length];
+  const k = i % 400;
+  if (k === 7)
+    return `[${t}] [DEBUG] uploader - request {"url":"https://www.upwork.com/api/v3/workdiary","headers":{"Authorization":"Bearer ya29.a0Af${((i * 2654435761) >>> 0).toString(36)}Xk9Lm2Np4Qr6St8Uv"}}\n`;
+  if (k === 61)
+    return `[${t}] [INFO] auth - signed in as dana.whitfield${i % 5}@example-mail.com (uid 1402281)\n`;
+  if (k === 133)
+    return `[${t}] [DEBUG] network.monitor - Cookie: master_access_token=${((i * 40503) >>> 0).toString(16)}.oauth2v2_4b1d8a7e6f5c4b3a2d1e; console_user=dwhitfield\n`;
+  if (k === 211)
+    return `[${t}] [WARN] network.monitor - proxy http://corpuser:Winter2026!@proxy.internal.example:3128 slow\n`;
+  if (k === 277)
+    return `[${t}] [INFO] main.shell.os_services - userData=/home/dana.whitfield/.Upwork/Upwork/UserData ready\n`;
+  if (k === 333)
+    return `[${t}] [INFO] tracker.segments - {\n  "type": "TRACKER_UPLOAD_STARTED",\n  "minutesWorkedThisWeek": ${i % 2400},\n  "contractId": "3887${pad(i % 10000, 4)}"\n}\n`;
+  if (k === 389) return `[${t}] [INFO] main.shell.os_services - Electron Screensnap succeeded.\n`;
+  return `[${t}] [INFO] ${cat} - segment ${i} activity ${i % 11}/10 keyboard=${(i * 7) % 97} mouse=${(i * 13) % 89} queue=${(i * 7919) % 997}\n`;
+}
+
+/** `mib` MiB of logs in daily files of about 34 MiB (a month of a busy tracker is about 1 GiB). */
+function makeLogs(dir, mib) {
   const logs = path.join(dir, 'Upwork', 'Logs');
   mkdirSync(logs, { recursive: true });
-  const per = 128 * 1024 * 1024;
-  let i = 0;
-  for (let f = 0, left = bytes; left > 0; f++, left -= per) {
-    const fd = openSync(path.join(logs, `upwork.${f}.log`), 'w');
-    let written = 0;
+  const per = 34 * 1024 * 1024;
+  let left = mib * 1024 * 1024;
+  for (let d = 0; left > 0; d++) {
+    const date = new Date(Date.UTC(2025, 3, 30) - d * 86_400_000);
+    const day = date.toISOString().slice(0, 10);
+    const fd = openSync(path.join(logs, `upwork..${day.replace(/-/g, '')}.log`), 'w');
     const want = Math.min(per, left);
-    while (written < want) {
+    let written = 0;
+    for (let i = 0; written < want;) {
       const lines = [];
       let n = 0;
-      while (n < 1024 * 1024) {
-        const t = new Date(Date.UTC(2026, 10, 1) + i * 250).toISOString().replace('T', ' ').replace('Z', '');
-        const l =
-          i % 50 === 0
-            ? `[${t}] [debug] http: GET https://www.upwork.com/api/v3/contracts Authorization: Bearer ya29.tok${i.toString(36)}abcdefghij user dana${i % 7}@example-mail.com\n`
-            : `[${t}] [info]  tracker: segment ${i} activity ${i % 11}/10 queue=${(i * 7919) % 997} id=${((i * 2654435761) >>> 0).toString(16)}\n`;
+      while (n < 1 << 20) {
+        const l = line(i++, day);
         lines.push(l);
         n += l.length;
-        i++;
       }
       const buf = Buffer.from(lines.join('')).subarray(0, want - written);
       writeSync(fd, buf);
       written += buf.length;
     }
     closeSync(fd);
+    left -= want;
   }
   return logs;
 }
@@ -53,26 +99,23 @@ function measure(cmd, args, cwd) {
     env,
     cwd,
     encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+    maxBuffer: 64 << 20,
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
-  const rss = Number(r.stderr.trim().split('\n').at(-1));
-  return { ms, rss };
+  if (r.status !== 0 && !(cmd === process.execPath && args.includes('inspect') && r.status === 1))
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-800)}`);
+  return { ms, rss: Number(r.stderr.trim().split('\n').at(-1)), stdout: r.stdout };
 }
 
-const sizes = [64 * 1024 * 1024, Math.round(gib * 1024 ** 3)];
-const idle = measure(process.execPath, [bin, '--version']);
-const rows = [];
-for (const bytes of sizes) {
-  const data = path.join(root, `data-${bytes}`);
-  const logs = makeLogs(data, bytes);
-  const out = path.join(root, `out-${bytes}`);
+function runSize(mib) {
+  const data = path.join(root, `data-${mib}`);
+  const logs = makeLogs(data, mib);
+  const bytes = readdirSync(logs).reduce((n, f) => n + statSync(path.join(logs, f)).size, 0);
+  const out = path.join(root, `out-${mib}`);
   mkdirSync(out);
-  const zip = measure('zip', ['-r', '-q', path.join(out, 'baseline.zip'), '.'], logs);
-  // A budget large enough that every byte of the logs goes through redaction and into the zip.
+  const zip = measure('zip', ['-r', '-6', '-q', path.join(out, 'baseline.zip'), '.'], logs);
   const budgetMB = String(Math.ceil((bytes / 1e6) * 1.1) + 10);
-  const b = measure(process.execPath, [
+  const bundle = measure(process.execPath, [
     bin,
     'bundle',
     '--data-dir',
@@ -82,55 +125,60 @@ for (const bytes of sizes) {
     '--yes',
     '--max-size',
     budgetMB,
-    '-q',
+    '--json',
   ]);
-  const archive = spawnSync('sh', ['-c', `ls ${out}/upwork-doctor-*.zip`], {
-    encoding: 'utf8',
-  }).stdout.trim();
-  const bundleSize = statSync(archive).size;
-  // The same run under a 128 MiB V8 heap cap: it completes only if the live set stays small
-  // (most of the uncapped RSS is garbage V8 has not collected yet).
-  rmSync(archive);
-  const capped = measure(process.execPath, [
-    '--max-old-space-size=128',
-    bin,
-    'bundle',
-    '--data-dir',
-    data,
-    '--out',
-    out,
-    '--yes',
-    '--max-size',
-    budgetMB,
-    '-q',
-  ]);
-  rows.push({
-    logs: `${(bytes / 1024 ** 2).toFixed(0)} MiB`,
-    zipMs: zip.ms,
-    bundleMs: b.ms,
-    timeRatio: b.ms / zip.ms,
-    rssMiB: b.rss / 1024,
-    rssRatio: b.rss / idle.rss,
-    cappedMs: capped.ms,
-    cappedRssMiB: capped.rss / 1024,
+  const archive = JSON.parse(bundle.stdout).path;
+  const sha = measure(
+    'sha256sum',
+    readdirSync(logs).map((f) => path.join(logs, f)),
+  );
+  const inspect = measure(process.execPath, [bin, 'inspect', archive, '--json']);
+  const verified = JSON.parse(inspect.stdout);
+  const row = {
+    logs: `${mib} MiB`,
+    logBytes: bytes,
+    zipMs: Math.round(zip.ms),
+    bundleMs: Math.round(bundle.ms),
+    timeRatio: bundle.ms / zip.ms,
+    bundlePeakRssMiB: bundle.rss / 1024,
     zipSize: statSync(path.join(out, 'baseline.zip')).size,
-    bundleSize,
-  });
+    bundleSize: statSync(archive).size,
+    sha256sumMBps: bytes / 1e6 / (sha.ms / 1000),
+    inspectMBps: bytes / 1e6 / (inspect.ms / 1000),
+    inspectIntegrity: verified?.verification?.ok ?? verified?.integrity ?? null,
+  };
+  row.inspectRatio = row.inspectMBps / row.sha256sumMBps;
   rmSync(data, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });
+  return row;
 }
-rmSync(root, { recursive: true, force: true });
 
-console.log(`idle CLI (--version) peak RSS: ${(idle.rss / 1024).toFixed(0)} MiB`);
-console.log(
-  '| logs | zip -r | bundle | time ratio | bundle peak RSS | RSS ratio to idle CLI | peak RSS, heap capped at 128 MiB | zip -r size | bundle size |',
-);
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const r of rows)
+try {
+  const small = runSize(smallMiB);
+  const large = runSize(largeMiB);
+  const rssFlat = large.bundlePeakRssMiB / small.bundlePeakRssMiB;
+  const results = {
+    command: `node bench/bundle.mjs ${largeMiB} ${smallMiB}`,
+    node: process.version,
+    cpus: os.availableParallelism(),
+    loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
+    rows: [small, large],
+    peakRssLargeOverSmall: rssFlat,
+    targets: { timeRatioMax: 1.0, peakRssMiBMax: 200, rssFlatWithin: 0.1, inspectRatioMin: 0.8 },
+  };
+  writeFileSync(path.resolve(import.meta.dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const f1 = (x) => x.toFixed(1);
   console.log(
-    `| ${r.logs} | ${(r.zipMs / 1000).toFixed(1)} s | ${(r.bundleMs / 1000).toFixed(1)} s | ×${r.timeRatio.toFixed(2)} | ${r.rssMiB.toFixed(0)} MiB | ×${r.rssRatio.toFixed(2)} | ${r.cappedRssMiB.toFixed(0)} MiB (${(r.cappedMs / 1000).toFixed(1)} s) | ${(r.zipSize / 1024 ** 2).toFixed(1)} MiB | ${(r.bundleSize / 1024 ** 2).toFixed(1)} MiB |`,
+    '| logs | zip -r -6 | bundle | time ratio | bundle peak RSS | zip size | bundle size | sha256sum | inspect | inspect / sha256sum |',
   );
-const [small, large] = rows;
-console.log(
-  `peak RSS at ${large.logs} / at ${small.logs}: ×${(large.rssMiB / small.rssMiB).toFixed(2)}; heap-capped: ×${(large.cappedRssMiB / small.cappedRssMiB).toFixed(2)} (flat memory: close to 1)`,
-);
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results.rows)
+    console.log(
+      `| ${r.logs} | ${f1(r.zipMs / 1000)} s | ${f1(r.bundleMs / 1000)} s | ×${r.timeRatio.toFixed(2)} | ${r.bundlePeakRssMiB.toFixed(0)} MiB | ${f1(r.zipSize / 2 ** 20)} MiB | ${f1(r.bundleSize / 2 ** 20)} MiB | ${r.sha256sumMBps.toFixed(0)} MB/s | ${r.inspectMBps.toFixed(0)} MB/s | ×${r.inspectRatio.toFixed(2)} |`,
+    );
+  console.log(
+    `peak RSS at ${large.logs} / at ${small.logs}: ×${rssFlat.toFixed(2)} (flat: within ×0.90–×1.10)`,
+  );
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

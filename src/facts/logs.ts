@@ -62,7 +62,8 @@ export async function listLogFiles(dir: string): Promise<{ files: LogFile[]; err
 export function sortNewestFirst<T extends LogFileName & { mtimeMs: number; name: string }>(files: T[]): T[] {
   const key = (f: T) => (f.date ? localDayEndMs(f.date) : f.mtimeMs);
   return [...files].sort(
-    (a, b) => key(b) - key(a) || a.rotation - b.rotation || b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name),
+    (a, b) =>
+      key(b) - key(a) || a.rotation - b.rotation || b.mtimeMs - a.mtimeMs || a.name.localeCompare(b.name),
   );
 }
 
@@ -131,10 +132,13 @@ const HEADER =
 
 /** Epoch ms of a local wall-clock time (`2025-04-10`, `12:30:45.123`), or null when it is not a real time. */
 export function localTimeToEpoch(date: string, time: string, offset?: string): number | null {
-  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
-  const [hms, frac = '0'] = time.split('.');
-  const [h, mi, s] = hms!.split(':').map(Number) as [number, number, number];
-  const ms = Math.floor(Number(`0.${frac}`) * 1000);
+  // Fixed positions (`YYYY-MM-DD`, `HH:MM:SS[.fff]`, as the header's pattern guarantees): this runs
+  // for every line of every log inspect reads, so no splitting.
+  const num = (t: string, from: number, len: number) => Number(t.slice(from, from + len));
+  const [y, mo, d] = [num(date, 0, 4), num(date, 5, 2), num(date, 8, 2)];
+  const [h, mi, s] = [num(time, 0, 2), num(time, 3, 2), num(time, 6, 2)];
+  const hms = time.slice(0, 8);
+  const ms = time.length > 9 ? Math.floor(Number(`0.${time.slice(9)}`) * 1000) : 0;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
   if (offset) {
     const sign = offset === 'Z' ? 0 : offset.startsWith('-') ? -1 : 1;
@@ -142,8 +146,33 @@ export function localTimeToEpoch(date: string, time: string, offset?: string): n
     const off = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0));
     return Date.UTC(y, mo - 1, d, h, mi, s, ms) - off * 60_000;
   }
-  const t = new Date(y, mo - 1, d, h, mi, s, ms).getTime();
-  return Number.isFinite(t) ? t : null;
+  const base = localMinuteEpoch(date, hms, y, mo, d, h, mi);
+  return base === null ? null : base + s * 1000 + ms;
+}
+
+/**
+ * Local time to epoch costs a time-zone lookup (about a microsecond); a log has many lines per
+ * minute and zones change offset only on whole minutes, so it is done once per minute.
+ */
+const minuteEpochs = new Map<string, number | null>();
+function localMinuteEpoch(
+  date: string,
+  hms: string,
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+) {
+  const key = `${date}T${hms.slice(0, 5)}`;
+  let t = minuteEpochs.get(key);
+  if (t === undefined) {
+    const v = new Date(y, mo - 1, d, h, mi, 0, 0).getTime();
+    t = Number.isFinite(v) ? v : null;
+    if (minuteEpochs.size > 50_000) minuteEpochs.clear();
+    minuteEpochs.set(key, t);
+  }
+  return t;
 }
 
 /** The header of an event line, or undefined when the line is not one. */

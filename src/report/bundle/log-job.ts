@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { RedactionCounts, Redactor } from '../redact/redactor.js';
 import { RedactStream } from '../redact/stream.js';
-import { DEFLATE_LEVEL } from './zip.js';
+import { DEFLATE_LEVEL, DEFLATE_MEM_LEVEL } from './zip.js';
 import type { DeflatedTotals } from './zip.js';
 
 export interface LogJob {
@@ -106,7 +106,7 @@ export async function runLogJob(
       src,
       new RedactStream(redactor, { entry: job.entry, dropFirstPartialLine: job.start > 0 }),
       totalsTap(job.note, (t) => (totals = t)),
-      zlib.createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: OUT_CHUNK }),
+      zlib.createDeflateRaw({ level: DEFLATE_LEVEL, memLevel: DEFLATE_MEM_LEVEL, chunkSize: OUT_CHUNK }),
       out,
       ...(signal ? [{ signal }] : []),
     );

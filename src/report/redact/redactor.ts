@@ -184,6 +184,11 @@ export class Redactor {
     return this.trigrams.test(line, start, end);
   }
 
+  /** `needsWork` on the bytes of a line. */
+  needsWorkBytes(buf: Uint8Array, start: number, end: number): boolean {
+    return this.trigrams.testBytes(buf, start, end);
+  }
+
   /** This redactor's pseudonym map, for the redactors of other threads. */
   seed(): RedactorSeed {
     return {

@@ -415,10 +415,9 @@ export const PEM_END_RE = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
  * checks this for every rule.
  */
 export const PREFILTER_WORDS: readonly string[] = [
-  ...'pass pwd secret token key credential sess cookie sig code sid jwt ticket auth user login account uid'.split(
-    ' ',
-  ),
-  ...'digest bearer basic private mii mij eyj :// @ /home/ documents oauth2v2_ ya29. 1//0 _live_ _test_'.split(
+  ...'pass pwd secret token credential sess cookie signature auth user login account access'.split(' '),
+  ...'apik api_k api-k privatek key= code= sig= sid= jwt= ticket= uid='.split(' '),
+  ...'digest bearer basic private mii mij eyj @ /home/ documents oauth2v2_ ya29. 1//0 _live_ _test_'.split(
     ' ',
   ),
   ...'ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat- glptt- gldt- glrt- glsoat- glcbt- xoxa- xoxb- xoxe-'.split(

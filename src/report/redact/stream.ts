@@ -28,14 +28,13 @@ export class ResidualSecretError extends Error {
 export interface RedactStreamOptions {
   /** The entry's name, for error messages. */
   entry: string;
-  /** Learn only (first pass): output nothing. */
-  learnOnly?: boolean;
   /** Drop everything up to and including the first newline (the tail of a cut file). */
   dropFirstPartialLine?: boolean;
 }
 
 export class RedactStream extends Transform {
-  private carry = '';
+  /** The start of a line whose end has not come yet. */
+  private carry: Buffer = Buffer.alloc(0);
   private inKey = 0;
   private lineNo = 0;
   private dropping: boolean;
@@ -48,41 +47,45 @@ export class RedactStream extends Transform {
     this.dropping = Boolean(opts.dropFirstPartialLine);
   }
 
+  /**
+   * Works on bytes: a line that needs nothing (most of a log) is never turned into a string; runs
+   * of such lines pass through as slices of the input.
+   */
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     try {
-      let text = this.carry + chunk.toString('latin1');
+      let buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
       if (this.dropping) {
-        const nl = text.indexOf('\n');
+        const nl = buf.indexOf(10);
         if (nl === -1) {
-          this.carry = '';
+          this.carry = Buffer.alloc(0);
           cb();
           return;
         }
-        text = text.slice(nl + 1);
+        buf = buf.subarray(nl + 1);
         this.dropping = false;
       }
-      const out: string[] = [];
+      const out: Buffer[] = [];
       let start = 0;
-      // Lines that need nothing pass through as one slice (most of a log): no per-line strings.
       let run = 0;
-      for (let nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
-        if (this.inKey === 0 && !this.redactor.needsWork(text, start, nl)) {
+      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+        if (this.inKey === 0 && !this.redactor.needsWorkBytes(buf, start, nl)) {
           this.lineNo++;
           start = nl + 1;
           continue;
         }
-        if (run < start && !this.opts.learnOnly) out.push(text.slice(run, start));
-        this.line(text.slice(start, nl), true, out);
+        if (run < start) out.push(buf.subarray(run, start));
+        this.line(buf.toString('latin1', start, nl), true, out);
         start = nl + 1;
         run = start;
       }
-      if (run < start && !this.opts.learnOnly) out.push(text.slice(run, start));
-      this.carry = text.slice(start);
+      if (run < start) out.push(buf.subarray(run, start));
+      // Copied: the input chunk may be reused; a long line is cut into pieces.
+      this.carry = Buffer.from(buf.subarray(start));
       while (this.carry.length > MAX_LINE) {
-        this.line(this.carry.slice(0, MAX_LINE), false, out);
-        this.carry = this.carry.slice(MAX_LINE);
+        this.line(this.carry.toString('latin1', 0, MAX_LINE), false, out);
+        this.carry = Buffer.from(this.carry.subarray(MAX_LINE));
       }
-      if (out.length > 0 && !this.opts.learnOnly) this.push(Buffer.from(out.join(''), 'latin1'));
+      if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
       cb();
     } catch (e) {
       cb(e as Error);
@@ -91,17 +94,17 @@ export class RedactStream extends Transform {
 
   override _flush(cb: TransformCallback): void {
     try {
-      const out: string[] = [];
-      if (this.carry.length > 0 && !this.dropping) this.line(this.carry, false, out);
-      this.carry = '';
-      if (out.length > 0 && !this.opts.learnOnly) this.push(Buffer.from(out.join(''), 'latin1'));
+      const out: Buffer[] = [];
+      if (this.carry.length > 0 && !this.dropping) this.line(this.carry.toString('latin1'), false, out);
+      this.carry = Buffer.alloc(0);
+      if (out.length > 0) this.push(Buffer.concat(out));
       cb();
     } catch (e) {
       cb(e as Error);
     }
   }
 
-  private line(raw: string, newline: boolean, out: string[]): void {
+  private line(raw: string, newline: boolean, out: Buffer[]): void {
     this.lineNo++;
     const eol = newline ? '\n' : '';
     // Keep a CR with its line ending so rules never see it as part of a value.
@@ -114,16 +117,12 @@ export class RedactStream extends Transform {
     }
     if (PEM_BEGIN_RE.test(text) && !PEM_END_RE.test(text)) {
       this.inKey = 1;
-      if (!this.opts.learnOnly) out.push(this.redactor.privateKeyLine() + end);
-      return;
-    }
-    if (this.opts.learnOnly) {
-      this.redactor.learnLine(text);
+      out.push(Buffer.from(this.redactor.privateKeyLine() + end, 'latin1'));
       return;
     }
     const red = this.redactor.redactLine(text);
     const hit = this.redactor.residual(red);
     if (hit) throw new ResidualSecretError(this.opts.entry, hit.rule, this.lineNo);
-    out.push(red + end);
+    out.push(Buffer.from(red + end, 'latin1'));
   }
 }
