@@ -6,11 +6,16 @@ import { CommanderError } from 'commander';
 import { CancelledError, ExitError, InternalError, UserError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { TOOL_NAME, toolVersion } from '../core/version.js';
-import { buildProgram } from './program.js';
+import { buildProgram, unknownCommand } from './program.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.Ok;
   const program = buildProgram({ setExitCode: (c) => void (exitCode = c) });
+  const unknown = unknownCommand(program, argv);
+  if (unknown) {
+    process.stderr.write(`${unknown}\n`);
+    return ExitCode.Usage;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -96,11 +96,12 @@ export function timeServerUrl(value: string): string {
 }
 
 export function idList(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ];
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  // An empty list would select nothing, and then everything would run: say so instead.
+  if (ids.length === 0)
+    throw new InvalidArgumentError('It needs at least one check id, like disk-space,data-dir.');
+  return [...previous, ...ids];
 }

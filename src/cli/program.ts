@@ -3,6 +3,7 @@
  * `--help` and `--version` never load systeminformation, node-forge or archiver.
  */
 import { Command } from 'commander';
+import { escapeControl } from '../core/format.js';
 import { TOOL_NAME, toolVersion } from '../core/version.js';
 import { registerCheck } from './commands/check.js';
 import { registerNetwork } from './commands/network.js';
@@ -28,6 +29,33 @@ const output = {
     write(`${TOOL_NAME}: ${line} (see --help)\n`);
   },
 };
+
+/** Letters to change to turn `a` into `b` (Levenshtein), for "did you mean". */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * A first word that names no command. `check` is the default command and takes no words, so
+ * commander would answer "too many arguments for 'check'"; say it is unknown and suggest the nearest.
+ */
+export function unknownCommand(program: Command, argv: readonly string[]): string | undefined {
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-')) return undefined;
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  if (names.includes(first) || first === 'help') return undefined;
+  const near = names.map((n) => ({ n, d: distance(first.toLowerCase(), n) })).sort((x, y) => x.d - y.d)[0];
+  const hint =
+    near && near.d <= Math.max(2, Math.floor(near.n.length / 3)) ? ` (Did you mean ${near.n}?)` : '';
+  return `${TOOL_NAME}: unknown command '${escapeControl(first)}'${hint} (see --help)`;
+}
 
 /** Every command's registration, in help order. */
 const registrations: ((program: Command, host: CommandHost) => void)[] = [

@@ -78,6 +78,27 @@ export function buildReport(result: RunResult, exitCode: number): Report {
   };
 }
 
+/** --json is --format json; with another --format the two disagree, and that is said, not guessed. */
+function reportFormat(opts: Pick<CheckOptions, 'json' | 'format'>): ReportFormat {
+  if (opts.json && opts.format !== 'text' && opts.format !== 'json')
+    throw new UserError(`--json and --format ${opts.format} ask for two formats; use one.`);
+  return opts.json ? 'json' : opts.format;
+}
+
+/** `--list`: the checks, as text or (--json) as JSON. */
+function listChecks(format: ReportFormat): string {
+  if (format === 'json')
+    return `${JSON.stringify(
+      allChecks.map((c) => ({ id: c.id, title: c.title, category: c.category, platforms: c.platforms })),
+      null,
+      2,
+    )}\n`;
+  const lines = allChecks.map(
+    (c) => `${c.id.padEnd(22)} ${c.title} [${c.category}; ${c.platforms.join(', ')}]`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
 export async function runCheckCommand(
   opts: CheckOptions,
   _host: CommandHost,
@@ -85,14 +106,15 @@ export async function runCheckCommand(
 ): Promise<number> {
   const ctx =
     ctxIn ?? createContext({ logLevel: logLevelFor(opts), color: opts.color === false ? false : undefined });
-  const format: ReportFormat = opts.json ? 'json' : opts.format;
+  const format = reportFormat(opts);
   if (opts.list) {
-    const lines = allChecks.map(
-      (c) => `${c.id.padEnd(22)} ${c.title} [${c.category}; ${c.platforms.join(', ')}]`,
-    );
-    ctx.stdout(`${lines.join('\n')}\n`);
+    ctx.stdout(listChecks(format));
     return ExitCode.Ok;
   }
+  if (opts.facts && opts.record)
+    throw new UserError(
+      '--record saves the facts of this machine; with --facts nothing is collected, so use one or the other.',
+    );
   const selected = selectChecks(allChecks, opts.only, opts.skip);
   if (opts.facts && (opts.scenario || opts.dataDir)) {
     throw new UserError(

@@ -14,9 +14,11 @@ export function formatBytes(n: number): string {
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${Math.round(s % 60)} s`;
+  if (s < 59.95) return `${s.toFixed(1)} s`;
+  // Round to whole seconds first, so 899.6 s reads "15 min 0 s", never "14 min 60 s".
+  const whole = Math.round(s);
+  const m = Math.floor(whole / 60);
+  if (m < 60) return `${m} min ${whole % 60} s`;
   const h = Math.floor(m / 60);
   return `${h} h ${m % 60} min`;
 }
