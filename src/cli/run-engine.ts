@@ -8,6 +8,7 @@ import type { Context } from '../core/context.js';
 import { UserError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import type { Clock } from '../engine/clock.js';
+import type { EngineSettings } from '../engine/config.js';
 import type { Faults, StatusFile } from '../engine/protocol.js';
 import { ensureEmbeddedDir } from '../targets/resolve.js';
 
@@ -47,11 +48,16 @@ async function requireEngine(dataDir: string): Promise<void> {
 }
 
 /** Open the cache for writing; a running tracker holds its lock, and that is a clear message, not a crash. */
-async function openCache(dataDir: string, capacityMinutes: number, clock: Clock) {
+async function openCache(dataDir: string, settings: EngineSettings, clock: Clock) {
   const { openStore } = await import('../engine/store/store.js');
   const { StoreError } = await import('../engine/store/types.js');
+  const { storeSettings } = await import('../engine/config.js');
   try {
-    return await openStore({ cacheDir: path.join(dataDir, 'Upwork', 'Cache'), capacityMinutes, clock });
+    return await openStore({
+      cacheDir: path.join(dataDir, 'Upwork', 'Cache'),
+      ...storeSettings(settings),
+      clock,
+    });
   } catch (e) {
     if (e instanceof StoreError) {
       throw new UserError(
@@ -115,9 +121,11 @@ async function serve(dataDir: string, opts: EngineOptions, ctx: Context): Promis
     faults = marker?.faults ?? {};
   }
   const log = new EngineLog(dataDir);
+  const { loadSettings, serverSettingsOf } = await import('../engine/config.js');
   const server = await startServer({
     dataDir,
     ...(opts.port ? { port: opts.port } : {}),
+    settings: serverSettingsOf(await loadSettings(dataDir)),
     faults,
     log: (line) => log.debug('server', line),
   });
@@ -153,7 +161,7 @@ async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promis
   // Simulated time replays the last N minutes (segments may not be in the server's future), and
   // starts after the newest segment already in the cache so nothing is tracked twice.
   const probeClock = new engine.FakeClock(realNow);
-  const store = await openCache(dataDir, settings.capacityMinutes, probeClock);
+  const store = await openCache(dataDir, settings, probeClock);
   const newest = Math.max(0, ...store.all().map((s) => s.segment.trackedTo));
   const start = Math.ceil(Math.max(realNow - (opts.minutes ?? 30) * MINUTE, newest) / MINUTE) * MINUTE;
   const end = Math.floor(realNow / MINUTE) * MINUTE;
@@ -349,7 +357,7 @@ async function upload(dataDir: string, opts: EngineOptions, ctx: Context): Promi
   const settings = await engine.loadSettings(dataDir);
   const device = await engine.loadOrCreateDevice(dataDir, ctx.now());
   const clock = engine.realClock;
-  const store = await openCache(dataDir, settings.capacityMinutes, clock);
+  const store = await openCache(dataDir, settings, clock);
   const log = new EngineLog(dataDir);
   const { status, uploader } = createUploadSession({
     dataDir,

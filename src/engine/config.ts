@@ -223,3 +223,23 @@ export async function saveContracts(dataDir: string, file: ContractsFile): Promi
   await fsp.mkdir(p.engineDir, { recursive: true });
   await writeFileAtomic(p.contractsFile, `${JSON.stringify(file, null, 2)}\n`);
 }
+
+/** The store options a tracker of these settings opens its cache with (every cache writer uses this). */
+export function storeSettings(s: EngineSettings): {
+  capacityMinutes: number;
+  snapshotEveryRecords: number;
+  journalMaxBytes: number;
+} {
+  return {
+    capacityMinutes: s.capacityMinutes,
+    snapshotEveryRecords: s.snapshotEveryRecords,
+    journalMaxBytes: s.journalMaxBytes,
+  };
+}
+
+/** The reference server's settings that come from the engine folder's config. */
+export function serverSettingsOf(s: EngineSettings): {
+  deviceConflictRule: EngineSettings['deviceConflictRule'];
+} {
+  return { deviceConflictRule: s.deviceConflictRule };
+}

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Context } from '../core/context.js';
 import type { TargetInfo } from '../core/facts.js';
 import type { PreparedTarget } from '../core/collector.js';
-import { enginePaths } from './config.js';
+import { enginePaths, loadSettings, serverSettingsOf } from './config.js';
 import { startHelper } from './helper/index.js';
 import type { HelperHandle } from './helper/index.js';
 import { EngineLog } from './logs.js';
@@ -111,6 +111,7 @@ export async function startEngineSession(
       // verdicts it would get at that moment, whatever the real weekday.
       businessOffsetMs: marker?.clockOffsetMs ?? 0,
       faults: marker?.faults ?? {},
+      settings: serverSettingsOf(await loadSettings(dataDir)),
       log: (line) => log.debug('server', line),
     });
     serviceUrl = server.url;

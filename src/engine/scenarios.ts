@@ -13,7 +13,14 @@ import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeClock, seededRng } from './clock.js';
-import { enginePaths, loadOrCreateDevice, saveContracts, saveSettings } from './config.js';
+import {
+  enginePaths,
+  loadOrCreateDevice,
+  saveContracts,
+  saveSettings,
+  serverSettingsOf,
+  storeSettings,
+} from './config.js';
 import type { EngineSettings } from './config.js';
 import { startHelper } from './helper/index.js';
 import type { HelperHandle, HelperMode } from './helper/index.js';
@@ -262,13 +269,24 @@ export async function buildScenario(
     weeklyLimitHours: c.weeklyLimitHours === undefined ? null : c.weeklyLimitHours,
     manualTimeAllowed: c.manualTimeAllowed ?? true,
   }));
-  const server = await startServer({ dataDir, clock, seedContracts: seeds, writeServerJson: false });
+  const server = await startServer({
+    dataDir,
+    clock,
+    seedContracts: seeds,
+    writeServerJson: false,
+    settings: serverSettingsOf(settings),
+  });
   let helper: HelperHandle | undefined;
   let store: Awaited<ReturnType<typeof openStore>> | undefined;
   const refusals: BuiltScenario['refusals'] = [];
   try {
-    const client = new WorkDiaryClient({ url: server.url, ca: server.caPem, timeoutMs: 10_000, adminSecret: server.adminSecret });
-    store = await openStore({ cacheDir: p.cacheDir, capacityMinutes: settings.capacityMinutes, clock });
+    const client = new WorkDiaryClient({
+      url: server.url,
+      ca: server.caPem,
+      timeoutMs: 10_000,
+      adminSecret: server.adminSecret,
+    });
+    store = await openStore({ cacheDir: p.cacheDir, ...storeSettings(settings), clock });
     const st = store;
     const { status, uploader } = createUploadSession({
       dataDir,

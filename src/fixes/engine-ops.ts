@@ -198,11 +198,7 @@ export function createEngineOps(opts: EngineOpsOptions = {}): RealEngineOps {
     const device = await engine.loadOrCreateDevice(dataDir, env.ctx.now());
     let store;
     try {
-      store = await engine.openStore({
-        cacheDir: p.cacheDir,
-        capacityMinutes: settings.capacityMinutes,
-        clock,
-      });
+      store = await engine.openStore({ cacheDir: p.cacheDir, ...engine.storeSettings(settings), clock });
     } catch (e) {
       throw new UserError(`Cannot open the cache to upload it: ${errorMessage(e)}. ${SAFE}.`);
     }

@@ -4,7 +4,7 @@
  * contract statuses, server faults, Helper mode, and the cache-fullness finding.
  * Needs the built Helper script (npm run build).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheFullness } from '../../src/checks/cache-fullness.js';
@@ -75,6 +75,13 @@ describe('scenarios', () => {
     const stats = store.stats();
     const rejectedCodes = store.rejected().map((r) => r.rejection!.code);
     await store.close();
+    if (spec.settings?.snapshotEveryRecords) {
+      // The settings reach the store: this scenario's cache was compacted (two snapshot
+      // generations) and its journal rotated, and still holds exactly what it claims.
+      const cache = path.join(dir, 'Upwork', 'Cache');
+      expect(readdirSync(path.join(cache, 'state')).filter((n) => n.startsWith('snap-'))).toHaveLength(2);
+      expect(readdirSync(path.join(cache, 'journal')).length).toBeGreaterThan(1);
+    }
     expect({ segments: stats.pendingSegments, minutes: stats.pendingMinutes }).toEqual({
       segments: claims.cache.pendingSegments,
       minutes: claims.cache.pendingMinutes,

@@ -3,6 +3,7 @@
  * directory, so an "atomic" write that survives a power cut needs all four steps spelled out.
  */
 import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Named durable steps; the kill -9 harness crashes the process at each of them. */
@@ -34,6 +35,23 @@ export const DURABLE_STEPS: readonly DurableStep[] = [
 ];
 
 export type StepHook = (step: DurableStep) => void;
+
+/**
+ * The store's fsync seam. SIGKILL keeps the page cache, so the kill -9 tests cannot tell a
+ * missing fsync; a test passes a counting or failing implementation here to prove each durable
+ * step really syncs, in order, before it is acknowledged.
+ */
+export interface DurableIo {
+  /** fsync (data only when `dataOnly`) an open file. */
+  syncFile(fh: FileHandle, file: string, dataOnly: boolean): Promise<void>;
+  /** fsync a directory so a create or rename in it survives a power cut. */
+  syncDir(dir: string): Promise<void>;
+}
+
+export const realIo: DurableIo = {
+  syncFile: (fh, _file, dataOnly) => (dataOnly ? fh.datasync() : fh.sync()),
+  syncDir: (dir) => fsyncDir(dir),
+};
 
 /** fsync a directory so a rename or create inside it survives a power cut; Windows cannot, so best effort. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -68,14 +86,15 @@ let tmpCounter = 0;
 export async function writeFileAtomic(
   file: string,
   data: string | Uint8Array,
-  hooks?: { afterTmpFsync?: () => void; afterRename?: () => void; mode?: number },
+  hooks?: { afterTmpFsync?: () => void; afterRename?: () => void; mode?: number; io?: DurableIo },
 ): Promise<void> {
+  const io = hooks?.io ?? realIo;
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
   const fh = await fsp.open(tmp, 'w', hooks?.mode ?? 0o644);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    await io.syncFile(fh, tmp, false);
   } finally {
     await fh.close();
   }
@@ -87,5 +106,5 @@ export async function writeFileAtomic(
     throw e;
   }
   hooks?.afterRename?.();
-  await fsyncDir(dir);
+  await io.syncDir(dir);
 }

@@ -11,7 +11,14 @@ import path from 'node:path';
 import type { Clock } from '../clock.js';
 import { creditedMinutes, keyOf, localKey, validateSegment, type Segment } from '../rules/segments.js';
 import { encodeFrame } from './frame.js';
-import { fsyncDir, renameDurable, writeFileAtomic, type DurableStep, type StepHook } from './fsutil.js';
+import {
+  realIo,
+  renameDurable,
+  writeFileAtomic,
+  type DurableIo,
+  type DurableStep,
+  type StepHook,
+} from './fsutil.js';
 import { acquireLock, type LockOptions } from './lock.js';
 import {
   blockingDamage,
@@ -92,6 +99,8 @@ export interface OpenStoreOptions {
   snapshotEveryRecords?: number;
   journalMaxBytes?: number;
   lock?: LockOptions;
+  /** The fsync seam (tests count or fail syncs through it). */
+  io?: DurableIo;
 }
 
 export interface InspectResult {
@@ -138,6 +147,7 @@ export class JournalStore implements Store {
   private closed = false;
   private readonly clock: Clock;
   private readonly onStep: StepHook | undefined;
+  private readonly io: DurableIo;
   private readonly snapshotEvery: number;
   private readonly journalMaxBytes: number;
   private quarantinedFiles: string[];
@@ -154,6 +164,7 @@ export class JournalStore implements Store {
     this.capacityMinutes = opts.capacityMinutes;
     this.clock = opts.clock;
     this.onStep = opts.onStep;
+    this.io = opts.io ?? realIo;
     this.snapshotEvery = opts.snapshotEveryRecords ?? 500;
     this.journalMaxBytes = opts.journalMaxBytes ?? 4 * 1024 * 1024;
     this.state = loaded.state;
@@ -172,7 +183,7 @@ export class JournalStore implements Store {
     }
     const fmt = await readIfExists(l.formatFile);
     if (fmt === undefined) {
-      await writeFileAtomic(l.formatFile, `${FORMAT_LINE}\n`);
+      await writeFileAtomic(l.formatFile, `${FORMAT_LINE}\n`, { io: opts.io ?? realIo });
     } else if (fmt.toString('utf8').trim() !== FORMAT_LINE) {
       throw new StoreError(
         'format',
@@ -225,7 +236,7 @@ export class JournalStore implements Store {
     this.fh = await fsp.open(file, 'a');
     this.activeSize = (await this.fh.stat()).size;
     if (!exists) {
-      await fsyncDir(this.layout.journalDir);
+      await this.io.syncDir(this.layout.journalDir);
       this.step('journal.rotate.afterCreate');
     }
   }
@@ -280,7 +291,7 @@ export class JournalStore implements Store {
           off += bytesWritten;
         }
         this.step('journal.afterWriteBeforeFsync');
-        await this.fh!.datasync();
+        await this.io.syncFile(this.fh!, fileName(this.activeIndex), true);
         this.step('journal.afterFsync');
         this.activeSize += buf.length;
         for (const b of batch) b.resolve();
@@ -347,6 +358,7 @@ export class JournalStore implements Store {
       await writeFileAtomic(path.join(this.layout.stateDir, snapName), snapBytes, {
         afterTmpFsync: () => this.step('snapshot.afterTmpFsync'),
         afterRename: () => this.step('snapshot.afterRename'),
+        io: this.io,
       });
       const manifest: Manifest = {
         format: 1,
@@ -359,6 +371,7 @@ export class JournalStore implements Store {
       };
       await writeFileAtomic(this.layout.manifestFile, encodeFrame(manifest), {
         afterRename: () => this.step('manifest.afterRename'),
+        io: this.io,
       });
       this.step('compaction.afterManifestBeforeDelete');
       await this.dropOldGenerations(this.journalFrom);
@@ -383,7 +396,7 @@ export class JournalStore implements Store {
     const snaps = (await listDir(this.layout.stateDir)).filter((n) => SNAP_RE.test(n));
     for (const n of snaps.slice(0, Math.max(0, snaps.length - SNAPSHOT_GENERATIONS)))
       await fsp.rm(path.join(this.layout.stateDir, n), { force: true });
-    await fsyncDir(this.layout.journalDir);
+    await this.io.syncDir(this.layout.journalDir);
   }
 
   // ------------------------------------------------------------------ blobs
@@ -398,7 +411,7 @@ export class JournalStore implements Store {
     const fh = await fsp.open(tmp, 'w');
     try {
       await fh.writeFile(bytes);
-      await fh.sync();
+      await this.io.syncFile(fh, tmp, false);
     } finally {
       await fh.close();
     }
@@ -407,7 +420,7 @@ export class JournalStore implements Store {
     await fsp.mkdir(dir, { recursive: true });
     await renameDurable(tmp, final);
     this.step('blob.afterRename');
-    await fsyncDir(dir);
+    await this.io.syncDir(dir);
     return sha;
   }
 
