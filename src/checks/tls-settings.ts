@@ -8,6 +8,8 @@
 import { defineCheck, missingFacts } from '../core/check.js';
 import type { Platform } from '../core/check.js';
 import { factValue } from '../core/facts.js';
+import type { CheckOutcome } from '../core/finding.js';
+import type { WindowsTlsSettings } from '../facts/tls.js';
 
 export const TLS12 = 0x800;
 export const TLS13 = 0x2000;
@@ -26,6 +28,63 @@ export function decodeSecureProtocols(v: number): string[] {
 }
 
 const hex = (v: number) => `0x${v.toString(16).toUpperCase()}`;
+
+const REG_FIX = {
+  text: 'Turn TLS 1.2 back on: Internet Options → Advanced → Security → "Use TLS 1.2", or ask IT to remove the policy that disables it; then restart the tracker.',
+  commands: [
+    'reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client" /v Enabled /t REG_DWORD /d 1 /f',
+  ],
+  docsUrl: 'docs/checks/tls-settings.md',
+  fixIds: ['tls-protocols'],
+};
+
+/** The Windows settings' verdict (SecureProtocols, SCHANNEL), or undefined when they allow TLS 1.2; adds their details. */
+function windowsVerdict(
+  w: WindowsTlsSettings,
+  details: string[],
+  evidence: Record<string, unknown>,
+): CheckOutcome | undefined {
+  const sp = w.secureProtocols;
+  const eff = sp.policyMachine ?? sp.policyUser ?? sp.user;
+  const from =
+    sp.policyMachine != null ? 'machine policy' : sp.policyUser != null ? 'user policy' : 'Internet Settings';
+  if (eff != null) {
+    details.push(
+      `SecureProtocols (${from}) = ${hex(eff)}: ${decodeSecureProtocols(eff).join(', ') || 'nothing'}.`,
+    );
+    const old = decodeSecureProtocols(eff).filter((p) => /SSL|TLS 1\.[01]/.test(p));
+    if (old.length)
+      details.push(
+        `Outdated protocols still on: ${old.join(', ')} (harmless for the tracker, but worth turning off).`,
+      );
+  }
+  const s12 = w.schannel['TLS 1.2'];
+  if (s12 && (s12.enabled === 0 || s12.disabledByDefault === 1)) {
+    return {
+      status: 'fail',
+      code: 'UWD-TLS-005',
+      summary:
+        'TLS 1.2 is turned off for this computer (SCHANNEL), so Windows programs cannot reach the service securely.',
+      details: [
+        ...details,
+        `SCHANNEL\\Protocols\\TLS 1.2\\Client: Enabled=${s12.enabled ?? 'default'}, DisabledByDefault=${s12.disabledByDefault ?? 'default'}.`,
+      ],
+      evidence,
+      remediation: REG_FIX,
+    };
+  }
+  if (eff != null && (eff & TLS12) === 0) {
+    return {
+      status: 'fail',
+      code: 'UWD-TLS-004',
+      summary: `TLS 1.2 is turned off in Internet Settings (${from}, ${hex(eff)}), so the tracker's connections to the service fail.`,
+      details,
+      evidence,
+      remediation: REG_FIX,
+    };
+  }
+  return undefined;
+}
 
 export const tlsSettings = defineCheck({
   id: 'tls-settings',
@@ -56,62 +115,9 @@ export const tlsSettings = defineCheck({
       sources:
         'TLS handshake with the service; Windows: HKCU/HKLM Internet Settings SecureProtocols, HKLM SCHANNEL\\Protocols',
     };
-    const regFix = {
-      text: 'Turn TLS 1.2 back on: Internet Options → Advanced → Security → "Use TLS 1.2", or ask IT to remove the policy that disables it; then restart the tracker.',
-      commands: [
-        'reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client" /v Enabled /t REG_DWORD /d 1 /f',
-      ],
-      docsUrl: 'docs/checks/tls-settings.md',
-      fixIds: ['tls-protocols'],
-    };
-
     // Windows settings first: they fail the tracker even where the probe happens to pass.
-    const w = t.windows;
-    if (w) {
-      const sp = w.secureProtocols;
-      const eff = sp.policyMachine ?? sp.policyUser ?? sp.user;
-      const from =
-        sp.policyMachine != null
-          ? 'machine policy'
-          : sp.policyUser != null
-            ? 'user policy'
-            : 'Internet Settings';
-      if (eff != null) {
-        details.push(
-          `SecureProtocols (${from}) = ${hex(eff)}: ${decodeSecureProtocols(eff).join(', ') || 'nothing'}.`,
-        );
-        const old = decodeSecureProtocols(eff).filter((p) => /SSL|TLS 1\.[01]/.test(p));
-        if (old.length)
-          details.push(
-            `Outdated protocols still on: ${old.join(', ')} (harmless for the tracker, but worth turning off).`,
-          );
-      }
-      const s12 = w.schannel['TLS 1.2'];
-      if (s12 && (s12.enabled === 0 || s12.disabledByDefault === 1)) {
-        return {
-          status: 'fail',
-          code: 'UWD-TLS-005',
-          summary:
-            'TLS 1.2 is turned off for this computer (SCHANNEL), so Windows programs cannot reach the service securely.',
-          details: [
-            ...details,
-            `SCHANNEL\\Protocols\\TLS 1.2\\Client: Enabled=${s12.enabled ?? 'default'}, DisabledByDefault=${s12.disabledByDefault ?? 'default'}.`,
-          ],
-          evidence,
-          remediation: regFix,
-        };
-      }
-      if (eff != null && (eff & TLS12) === 0) {
-        return {
-          status: 'fail',
-          code: 'UWD-TLS-004',
-          summary: `TLS 1.2 is turned off in Internet Settings (${from}, ${hex(eff)}), so the tracker's connections to the service fail.`,
-          details,
-          evidence,
-          remediation: regFix,
-        };
-      }
-    }
+    const win = t.windows ? windowsVerdict(t.windows, details, evidence) : undefined;
+    if (win) return win;
 
     if (!t.reached) {
       return {
