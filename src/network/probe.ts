@@ -155,9 +155,32 @@ export function stageResult(
   };
 }
 
-interface OpenedPath {
-  socket: net.Socket;
+/** One probe's shared state: what every stage reads, and the sockets to close at the end. */
+interface ProbeRun {
+  target: Target;
+  decision: ProxyDecision;
+  pub: ProxyDecision;
+  opts: ProbeOptions;
+  ms: number;
+  deadline: AbortSignal | undefined;
+  mono: () => number;
+  stages: StageResult[];
+  sockets: net.Socket[];
+  interception?: InterceptionInfo;
 }
+
+/** A stage either hands its value to the next one or ends the probe with its failed result. */
+type Outcome<T> = { ok: true; value: T } | { ok: false; result: StageResult };
+
+const fail = <T>(result: StageResult): Outcome<T> => ({ ok: false, result });
+const pass = <T>(value: T): Outcome<T> => ({ ok: true, value });
+
+function track<S extends net.Socket>(run: ProbeRun, s: S): S {
+  run.sockets.push(s);
+  return s;
+}
+
+const statusFor = (e: unknown): 'timeout' | 'fail' => (errorCode(e) === 'DEADLINE' ? 'timeout' : 'fail');
 
 /**
  * The endpoint probe. Never rejects: every problem becomes a stage result.
@@ -168,12 +191,8 @@ export async function probeEndpoint(
   opts: ProbeOptions = {},
 ): Promise<EndpointResult> {
   const mono = opts.monotonic ?? (() => performance.now());
-  const ms = opts.stageTimeoutMs ?? 5_000;
-  const deadline = opts.signal;
   const t0 = mono();
   const pub = publicDecision(decision);
-  const stages: StageResult[] = [];
-  let interception: InterceptionInfo | undefined;
   let target: Target;
   try {
     target = parseTarget(endpoint);
@@ -181,423 +200,464 @@ export async function probeEndpoint(
     const r = stageResult('proxy', 'fail', 0, errorText(e), {}, e);
     return finish(endpoint, '', 0, pub, [r], mono() - t0);
   }
-  const { host, port } = target;
-  const sockets: net.Socket[] = [];
-  const track = <S extends net.Socket>(s: S): S => {
-    sockets.push(s);
-    return s;
+  const run: ProbeRun = {
+    target,
+    decision,
+    pub,
+    opts,
+    ms: opts.stageTimeoutMs ?? 5_000,
+    deadline: opts.signal,
+    mono,
+    stages: [],
+    sockets: [],
   };
-
-  const failed = (r: StageResult) => {
-    stages.push(r);
-    return finish(endpoint, host, port, pub, stages, mono() - t0, interception);
-  };
-  const statusFor = (e: unknown): 'timeout' | 'fail' => (errorCode(e) === 'DEADLINE' ? 'timeout' : 'fail');
-
   try {
-    // 1. Proxy decision, and the CONNECT tunnel when there is a proxy.
-    let s = mono();
-    let opened: OpenedPath | undefined;
-    if (decision.mode === 'unsupported') {
-      return failed(
-        stageResult(
-          'proxy',
-          'fail',
-          0,
-          `The proxy decision (${decision.source}: ${decision.pacResult ?? decision.display}) names a proxy type this probe cannot use.`,
-          { decision: pub },
-        ),
-      );
-    }
-    if (decision.mode === 'direct') {
-      stages.push(
-        stageResult(
-          'proxy',
-          'pass',
-          mono() - s,
-          `Direct connection (${decision.source}${decision.bypassedBy ? `, bypassed by "${decision.bypassedBy}"` : ''}).`,
-          { decision: pub },
-        ),
-      );
-    } else {
-      const proxy = decision.proxy!;
-      try {
-        const t = await bounded(
-          (c) => connectTunnel(proxy, host, port, c),
-          ms,
-          deadline,
-          `CONNECT through ${decision.display}`,
-        );
-        track(t.socket);
-        opened = { socket: t.socket };
-        stages.push(
-          stageResult(
-            'proxy',
-            'pass',
-            mono() - s,
-            `Proxy ${decision.display} (${decision.source}) opened a tunnel to ${host}:${port}.`,
-            {
-              decision: pub,
-              status: t.status,
-              via: t.headers.via,
-            },
-          ),
-        );
-      } catch (e) {
-        return failed(
-          stageResult(
-            'proxy',
-            statusFor(e),
-            mono() - s,
-            errorCode(e) === 'DEADLINE'
-              ? `Cut short by the deadline while connecting to the proxy.`
-              : wordProxy(e, decision, host, port, ms),
-            {
-              decision: pub,
-              ...(e instanceof ProbeError ? e.extra : {}),
-            },
-            e,
-          ),
-        );
-      }
-    }
-
-    // 2. DNS: lookup (the OS resolver, what connect uses) and resolve (DNS servers only).
-    s = mono();
-    let addresses: string[] = [];
-    if (net.isIP(host)) {
-      addresses = [host];
-      stages.push(
-        stageResult('dns', 'pass', 0, `${host} is an IP address: no DNS needed.`, { lookup: [host] }),
-      );
-    } else {
-      const dnsR = await dnsStage(host, ms, deadline);
-      const duration = mono() - s;
-      if (dnsR.lookupError) {
-        const code = errorCode(dnsR.lookupError);
-        if (code === 'DEADLINE')
-          return failed(
-            stageResult(
-              'dns',
-              'timeout',
-              duration,
-              'Cut short by the deadline during DNS.',
-              dnsR.details,
-              dnsR.lookupError,
-            ),
-          );
-        if (opened) {
-          stages.push(
-            stageResult(
-              'dns',
-              'pass',
-              duration,
-              `"${host}" does not resolve locally (${code}); the proxy resolves it, so this does not block the tracker.`,
-              dnsR.details,
-            ),
-          );
-        } else {
-          return failed(
-            stageResult('dns', 'fail', duration, wordDns(code, host, ms), dnsR.details, dnsR.lookupError),
-          );
-        }
-      } else {
-        addresses = dnsR.addresses;
-        stages.push(stageResult('dns', 'pass', duration, dnsR.summary, dnsR.details));
-      }
-    }
-
-    // 3. TCP.
-    s = mono();
-    if (opened) {
-      stages.push(
-        stageResult(
-          'tcp',
-          'pass',
-          0,
-          `Connected through the proxy tunnel (the proxy made the TCP connection to ${host}:${port}).`,
-          { viaProxy: true },
-        ),
-      );
-    } else {
-      const attempts: { address: string; error?: string }[] = [];
-      try {
-        const sock = await bounded(
-          async (c) => {
-            let last: unknown;
-            for (const a of addresses.slice(0, 4)) {
-              try {
-                const so = await tcpConnect(a, port, c);
-                attempts.push({ address: a });
-                return so;
-              } catch (e) {
-                attempts.push({ address: a, error: errorCode(e) });
-                last = e;
-              }
-            }
-            throw last ?? new ProbeError('ENOTFOUND', 'no address to connect to');
-          },
-          ms,
-          deadline,
-          `TCP connect to ${host}:${port}`,
-        );
-        track(sock);
-        opened = { socket: sock };
-        stages.push(
-          stageResult('tcp', 'pass', mono() - s, `TCP to ${sock.remoteAddress}:${port} connected.`, {
-            attempts,
-            address: sock.remoteAddress,
-            family: sock.remoteFamily,
-          }),
-        );
-      } catch (e) {
-        const code = errorCode(e);
-        return failed(
-          stageResult(
-            'tcp',
-            statusFor(e),
-            mono() - s,
-            code === 'DEADLINE'
-              ? 'Cut short by the deadline during TCP connect.'
-              : wordTcp(code, host, port, ms),
-            { attempts },
-            e,
-          ),
-        );
-      }
-    }
-
-    // 4. TLS.
-    let stream: net.Socket = opened.socket;
-    if (target.secure) {
-      s = mono();
-      try {
-        const sec = await bounded(
-          (c) => tlsHandshake(opened!.socket, host, opts.extraCa, c),
-          ms,
-          deadline,
-          `TLS handshake with ${host}:${port}`,
-        );
-        track(sec);
-        stream = sec;
-        const chain = walkChain(sec);
-        const protocol = sec.getProtocol() ?? 'unknown';
-        const cipher = sec.getCipher();
-        const authErr = sec.authorizationError
-          ? String((sec.authorizationError as unknown as { code?: string }).code ?? sec.authorizationError)
-          : undefined;
-        const details: Record<string, unknown> = {
-          protocol,
-          cipher: cipher?.standardName ?? cipher?.name,
-          authorized: sec.authorized,
-          authorizationError: authErr,
-          chain,
-          issuer: chain[0]?.issuer,
-          validFrom: chain[0]?.validFrom,
-          validTo: chain[0]?.validTo,
-        };
-        let directChain: CertSummary[] | undefined;
-        let directAuthorized: boolean | undefined;
-        if (!sec.authorized && decision.mode === 'proxy' && opts.compareDirect !== false) {
-          const d = await directChainOf(host, port, opts.extraCa, Math.min(ms, 3_000), deadline);
-          directChain = d?.chain;
-          directAuthorized = d?.authorized;
-          details.directComparison = d
-            ? {
-                authorized: d.authorized,
-                issuer: d.chain[0]?.issuer,
-                leafFingerprint: d.chain[0]?.fingerprint256,
-              }
-            : 'a direct connection could not be made';
-        }
-        interception = analyseInterception({
-          host,
-          chain,
-          authorized: sec.authorized,
-          authorizationError: authErr,
-          directChain,
-          directAuthorized,
-        });
-        if (interception) details.interception = interception;
-        if (!sec.authorized) {
-          const summary = interception
-            ? describeInterception(interception)
-            : authErr === 'CERT_HAS_EXPIRED' || authErr === 'CERT_NOT_YET_VALID'
-              ? `TLS: the certificate of ${host} is ${authErr === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'} by this machine's clock (valid ${chain[0]?.validFrom} to ${chain[0]?.validTo}): check the clock first.`
-              : authErr === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
-                  authErr === "Hostname/IP does not match certificate's altnames"
-                ? `TLS: the certificate presented does not belong to ${host}: a captive portal or a redirecting filter is answering instead.`
-                : isUntrustedChainError(authErr)
-                  ? `TLS: the certificate chain of ${host} (issuer "${chain[chain.length - 1]?.issuer}") does not lead to a trusted root (${authErr}): something in the path re-signs the traffic, or the server's chain is incomplete.`
-                  : `TLS: the certificate of ${host} was not accepted (${authErr}).`;
-          return failed(
-            stageResult(
-              'tls',
-              'fail',
-              mono() - s,
-              summary,
-              details,
-              new ProbeError(authErr ?? 'CERT_REJECTED', `certificate verification failed: ${authErr}`),
-            ),
-          );
-        }
-        stages.push(
-          stageResult(
-            'tls',
-            'pass',
-            mono() - s,
-            `TLS ${protocol} with ${String(details.cipher)}, certificate issued by "${chain[chain.length - 1]?.issuer ?? '?'}" is trusted.`,
-            details,
-          ),
-        );
-      } catch (e) {
-        const code = errorCode(e);
-        const duration = mono() - s;
-        if (code === 'DEADLINE')
-          return failed(
-            stageResult(
-              'tls',
-              'timeout',
-              duration,
-              'Cut short by the deadline during the TLS handshake.',
-              {},
-              e,
-            ),
-          );
-        if (code === 'TIMEOUT')
-          return failed(
-            stageResult(
-              'tls',
-              'fail',
-              duration,
-              `TLS: ${host}:${port} accepted the connection but did not answer the TLS handshake within ${ms / 1000} s (a firewall or proxy holds the connection, or the service there does not speak TLS).`,
-              {},
-              e,
-            ),
-          );
-        if (PROTOCOL_ERRORS.test(code) || PROTOCOL_ERRORS.test(errorText(e))) {
-          const legacy = await legacyProtocolOf(host, port, decision, Math.min(ms, 3_000), deadline);
-          const words = legacy
-            ? `TLS: ${host}:${port} only speaks ${legacy}; the tracker needs TLS 1.2 or newer (upgrade the server, or the TLS-inspecting device in the path).`
-            : `TLS: ${host}:${port} and this machine share no TLS version (the tracker needs TLS 1.2 or newer).`;
-          return failed(stageResult('tls', 'fail', duration, words, { serverProtocol: legacy }, e));
-        }
-        if (code === 'ECONNRESET' || code === 'EPIPE')
-          return failed(
-            stageResult(
-              'tls',
-              'fail',
-              duration,
-              `TLS: the connection to ${host}:${port} was reset during the handshake: a firewall or filter (often one matching the server name) is cutting it.`,
-              {},
-              e,
-            ),
-          );
-        return failed(
-          stageResult('tls', 'fail', duration, `TLS handshake with ${host}:${port} failed (${code}).`, {}, e),
-        );
-      }
-    } else {
-      stages.push(stageResult('tls', 'skip', 0, 'Plain HTTP endpoint: no TLS.', {}));
-    }
-
-    // 5. HTTP.
-    s = mono();
-    try {
-      const res = await bounded(
-        (c) => httpRequest(stream, target, c),
-        ms,
-        deadline,
-        `HTTP request to ${host}:${port}`,
-      );
-      const details = {
-        status: res.status,
-        date: res.headers.date,
-        server: res.headers.server,
-        via: res.headers.via,
-        location: res.headers.location,
-      };
-      if (res.status >= 500) {
-        return failed(
-          stageResult(
-            'http',
-            'fail',
-            mono() - s,
-            `HTTP: ${host} answered ${res.status}: the service (or a gateway in front of it) has a problem.`,
-            details,
-            new ProbeError(`HTTP_${res.status}`, `HTTP ${res.status}`),
-          ),
-        );
-      }
-      stages.push(stageResult('http', 'pass', mono() - s, `HTTP ${res.status} from ${host}.`, details));
-    } catch (e) {
-      const code = errorCode(e);
-      return failed(
-        stageResult(
-          'http',
-          statusFor(e),
-          mono() - s,
-          code === 'DEADLINE'
-            ? 'Cut short by the deadline during the HTTP request.'
-            : code === 'TIMEOUT'
-              ? `HTTP: ${host}:${port} did not answer the request within ${ms / 1000} s.`
-              : `HTTP request to ${host}:${port} failed (${code}).`,
-          {},
-          e,
-        ),
-      );
-    }
-
-    // 6. WebSocket upgrade, when the endpoint uses one.
-    if (target.websocket) {
-      s = mono();
-      try {
-        const r = await bounded(
-          async (c) => {
-            const sock = await reopen(target, decision, addresses, opts.extraCa, c);
-            track(sock);
-            return websocketUpgrade(sock, target);
-          },
-          ms,
-          deadline,
-          `WebSocket upgrade at ${host}:${port}`,
-        );
-        stages.push(
-          stageResult(
-            'websocket',
-            'pass',
-            mono() - s,
-            `WebSocket upgrade to ${target.wsPath} accepted (101).`,
-            r,
-          ),
-        );
-      } catch (e) {
-        const code = errorCode(e);
-        const words = code.startsWith('HTTP_')
-          ? `WebSocket: ${host} answered ${code.slice(5)} instead of switching protocols: a proxy or firewall in the path strips WebSocket upgrades.`
-          : code === 'TIMEOUT'
-            ? `WebSocket: no answer to the upgrade within ${ms / 1000} s.`
-            : code === 'DEADLINE'
-              ? 'Cut short by the deadline during the WebSocket upgrade.'
-              : `WebSocket upgrade failed (${code}).`;
-        return failed(
-          stageResult(
-            'websocket',
-            statusFor(e),
-            mono() - s,
-            words,
-            e instanceof ProbeError ? e.extra : {},
-            e,
-          ),
-        );
-      }
-    } else {
-      stages.push(stageResult('websocket', 'skip', 0, 'This endpoint does not use a WebSocket.', {}));
-    }
-    return finish(endpoint, host, port, pub, stages, mono() - t0, interception);
+    const failure = await runStages(run);
+    if (failure) run.stages.push(failure);
+    return finish(endpoint, target.host, target.port, pub, run.stages, mono() - t0, run.interception);
   } finally {
     // TLS wrappers before the raw sockets under them: the other order crashed Node 20 (SIGSEGV).
-    for (const so of sockets.reverse()) so.destroy();
+    for (const so of run.sockets.reverse()) so.destroy();
+  }
+}
+
+/** Runs the stages in order; the first failed stage's result, or undefined when all passed. */
+async function runStages(run: ProbeRun): Promise<StageResult | undefined> {
+  const tunnel = await proxyStage(run);
+  if (!tunnel.ok) return tunnel.result;
+  const addresses = await dnsStageOf(run, tunnel.value !== undefined);
+  if (!addresses.ok) return addresses.result;
+  const opened = tunnel.value ? tunnelAsTcp(run, tunnel.value) : await tcpStage(run, addresses.value);
+  if (!opened.ok) return opened.result;
+  const stream = await tlsStage(run, opened.value);
+  if (!stream.ok) return stream.result;
+  const answered = await httpStage(run, stream.value);
+  if (!answered.ok) return answered.result;
+  const ws = await websocketStage(run, addresses.value);
+  return ws.ok ? undefined : ws.result;
+}
+
+/** 1. Proxy decision, and the CONNECT tunnel when there is a proxy (its socket, or undefined). */
+async function proxyStage(run: ProbeRun): Promise<Outcome<net.Socket | undefined>> {
+  const { decision, pub, mono, ms } = run;
+  const { host, port } = run.target;
+  const s = mono();
+  if (decision.mode === 'unsupported') {
+    return fail(
+      stageResult(
+        'proxy',
+        'fail',
+        0,
+        `The proxy decision (${decision.source}: ${decision.pacResult ?? decision.display}) names a proxy type this probe cannot use.`,
+        { decision: pub },
+      ),
+    );
+  }
+  if (decision.mode === 'direct') {
+    run.stages.push(
+      stageResult(
+        'proxy',
+        'pass',
+        mono() - s,
+        `Direct connection (${decision.source}${decision.bypassedBy ? `, bypassed by "${decision.bypassedBy}"` : ''}).`,
+        { decision: pub },
+      ),
+    );
+    return pass(undefined);
+  }
+  const proxy = decision.proxy!;
+  try {
+    const t = await bounded(
+      (c) => connectTunnel(proxy, host, port, c),
+      ms,
+      run.deadline,
+      `CONNECT through ${decision.display}`,
+    );
+    track(run, t.socket);
+    run.stages.push(
+      stageResult(
+        'proxy',
+        'pass',
+        mono() - s,
+        `Proxy ${decision.display} (${decision.source}) opened a tunnel to ${host}:${port}.`,
+        { decision: pub, status: t.status, via: t.headers.via },
+      ),
+    );
+    return pass(t.socket);
+  } catch (e) {
+    return fail(
+      stageResult(
+        'proxy',
+        statusFor(e),
+        mono() - s,
+        errorCode(e) === 'DEADLINE'
+          ? `Cut short by the deadline while connecting to the proxy.`
+          : wordProxy(e, decision, host, port, ms),
+        { decision: pub, ...(e instanceof ProbeError ? e.extra : {}) },
+        e,
+      ),
+    );
+  }
+}
+
+/**
+ * 2. DNS: lookup (the OS resolver, what connect uses) and resolve (DNS servers only). Through a
+ * proxy tunnel a local failure does not block: the proxy resolves the name.
+ */
+async function dnsStageOf(run: ProbeRun, tunnelled: boolean): Promise<Outcome<string[]>> {
+  const { host } = run.target;
+  const s = run.mono();
+  if (net.isIP(host)) {
+    run.stages.push(
+      stageResult('dns', 'pass', 0, `${host} is an IP address: no DNS needed.`, { lookup: [host] }),
+    );
+    return pass([host]);
+  }
+  const dnsR = await dnsStage(host, run.ms, run.deadline);
+  const duration = run.mono() - s;
+  if (!dnsR.lookupError) {
+    run.stages.push(stageResult('dns', 'pass', duration, dnsR.summary, dnsR.details));
+    return pass(dnsR.addresses);
+  }
+  const code = errorCode(dnsR.lookupError);
+  if (code === 'DEADLINE')
+    return fail(
+      stageResult(
+        'dns',
+        'timeout',
+        duration,
+        'Cut short by the deadline during DNS.',
+        dnsR.details,
+        dnsR.lookupError,
+      ),
+    );
+  if (!tunnelled)
+    return fail(
+      stageResult('dns', 'fail', duration, wordDns(code, host, run.ms), dnsR.details, dnsR.lookupError),
+    );
+  run.stages.push(
+    stageResult(
+      'dns',
+      'pass',
+      duration,
+      `"${host}" does not resolve locally (${code}); the proxy resolves it, so this does not block the tracker.`,
+      dnsR.details,
+    ),
+  );
+  return pass([]);
+}
+
+/** 3. TCP, when the proxy already made the connection. */
+function tunnelAsTcp(run: ProbeRun, socket: net.Socket): Outcome<net.Socket> {
+  const { host, port } = run.target;
+  run.stages.push(
+    stageResult(
+      'tcp',
+      'pass',
+      0,
+      `Connected through the proxy tunnel (the proxy made the TCP connection to ${host}:${port}).`,
+      { viaProxy: true },
+    ),
+  );
+  return pass(socket);
+}
+
+/** 3. TCP, direct: the first of up to four addresses that connects. */
+async function tcpStage(run: ProbeRun, addresses: string[]): Promise<Outcome<net.Socket>> {
+  const { host, port } = run.target;
+  const s = run.mono();
+  const attempts: { address: string; error?: string }[] = [];
+  try {
+    const sock = await bounded(
+      async (c) => {
+        let last: unknown;
+        for (const a of addresses.slice(0, 4)) {
+          try {
+            const so = await tcpConnect(a, port, c);
+            attempts.push({ address: a });
+            return so;
+          } catch (e) {
+            attempts.push({ address: a, error: errorCode(e) });
+            last = e;
+          }
+        }
+        throw last ?? new ProbeError('ENOTFOUND', 'no address to connect to');
+      },
+      run.ms,
+      run.deadline,
+      `TCP connect to ${host}:${port}`,
+    );
+    track(run, sock);
+    run.stages.push(
+      stageResult('tcp', 'pass', run.mono() - s, `TCP to ${sock.remoteAddress}:${port} connected.`, {
+        attempts,
+        address: sock.remoteAddress,
+        family: sock.remoteFamily,
+      }),
+    );
+    return pass(sock);
+  } catch (e) {
+    const code = errorCode(e);
+    return fail(
+      stageResult(
+        'tcp',
+        statusFor(e),
+        run.mono() - s,
+        code === 'DEADLINE'
+          ? 'Cut short by the deadline during TCP connect.'
+          : wordTcp(code, host, port, run.ms),
+        { attempts },
+        e,
+      ),
+    );
+  }
+}
+
+/** 4. TLS over the opened socket (skipped for plain HTTP); the stream HTTP then uses. */
+async function tlsStage(run: ProbeRun, socket: net.Socket): Promise<Outcome<net.Socket>> {
+  const { host, port } = run.target;
+  if (!run.target.secure) {
+    run.stages.push(stageResult('tls', 'skip', 0, 'Plain HTTP endpoint: no TLS.', {}));
+    return pass(socket);
+  }
+  const s = run.mono();
+  let sec: tls.TLSSocket;
+  try {
+    sec = await bounded(
+      (c) => tlsHandshake(socket, host, run.opts.extraCa, c),
+      run.ms,
+      run.deadline,
+      `TLS handshake with ${host}:${port}`,
+    );
+  } catch (e) {
+    return fail(await tlsFailure(run, e, run.mono() - s));
+  }
+  track(run, sec);
+  const verdict = await judgeTls(run, sec, s);
+  if (verdict.status !== 'pass') return fail(verdict);
+  run.stages.push(verdict);
+  return pass(sec);
+}
+
+/** The handshake's chain, compared with a direct one through a proxy, judged for trust. */
+async function judgeTls(run: ProbeRun, sec: tls.TLSSocket, s: number): Promise<StageResult> {
+  const { host, port } = run.target;
+  const chain = walkChain(sec);
+  const protocol = sec.getProtocol() ?? 'unknown';
+  const cipher = sec.getCipher();
+  const authErr = sec.authorizationError
+    ? String((sec.authorizationError as unknown as { code?: string }).code ?? sec.authorizationError)
+    : undefined;
+  const details: Record<string, unknown> = {
+    protocol,
+    cipher: cipher?.standardName ?? cipher?.name,
+    authorized: sec.authorized,
+    authorizationError: authErr,
+    chain,
+    issuer: chain[0]?.issuer,
+    validFrom: chain[0]?.validFrom,
+    validTo: chain[0]?.validTo,
+  };
+  let directChain: CertSummary[] | undefined;
+  let directAuthorized: boolean | undefined;
+  if (!sec.authorized && run.decision.mode === 'proxy' && run.opts.compareDirect !== false) {
+    const d = await directChainOf(host, port, run.opts.extraCa, Math.min(run.ms, 3_000), run.deadline);
+    directChain = d?.chain;
+    directAuthorized = d?.authorized;
+    details.directComparison = d
+      ? { authorized: d.authorized, issuer: d.chain[0]?.issuer, leafFingerprint: d.chain[0]?.fingerprint256 }
+      : 'a direct connection could not be made';
+  }
+  const interception = analyseInterception({
+    host,
+    chain,
+    authorized: sec.authorized,
+    authorizationError: authErr,
+    directChain,
+    directAuthorized,
+  });
+  run.interception = interception;
+  if (interception) details.interception = interception;
+  if (!sec.authorized) {
+    return stageResult(
+      'tls',
+      'fail',
+      run.mono() - s,
+      untrustedSummary(host, chain, authErr, interception),
+      details,
+      new ProbeError(authErr ?? 'CERT_REJECTED', `certificate verification failed: ${authErr}`),
+    );
+  }
+  return stageResult(
+    'tls',
+    'pass',
+    run.mono() - s,
+    `TLS ${protocol} with ${String(details.cipher)}, certificate issued by "${chain[chain.length - 1]?.issuer ?? '?'}" is trusted.`,
+    details,
+  );
+}
+
+/** Why a completed handshake's certificate was not accepted, in words an admin can act on. */
+function untrustedSummary(
+  host: string,
+  chain: CertSummary[],
+  authErr: string | undefined,
+  interception: InterceptionInfo | undefined,
+): string {
+  if (interception) return describeInterception(interception);
+  if (authErr === 'CERT_HAS_EXPIRED' || authErr === 'CERT_NOT_YET_VALID')
+    return `TLS: the certificate of ${host} is ${authErr === 'CERT_HAS_EXPIRED' ? 'expired' : 'not yet valid'} by this machine's clock (valid ${chain[0]?.validFrom} to ${chain[0]?.validTo}): check the clock first.`;
+  if (
+    authErr === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
+    authErr === "Hostname/IP does not match certificate's altnames"
+  )
+    return `TLS: the certificate presented does not belong to ${host}: a captive portal or a redirecting filter is answering instead.`;
+  if (isUntrustedChainError(authErr))
+    return `TLS: the certificate chain of ${host} (issuer "${chain[chain.length - 1]?.issuer}") does not lead to a trusted root (${authErr}): something in the path re-signs the traffic, or the server's chain is incomplete.`;
+  return `TLS: the certificate of ${host} was not accepted (${authErr}).`;
+}
+
+/** The result of a handshake that did not complete. */
+async function tlsFailure(run: ProbeRun, e: unknown, duration: number): Promise<StageResult> {
+  const { host, port } = run.target;
+  const code = errorCode(e);
+  if (code === 'DEADLINE')
+    return stageResult(
+      'tls',
+      'timeout',
+      duration,
+      'Cut short by the deadline during the TLS handshake.',
+      {},
+      e,
+    );
+  if (code === 'TIMEOUT')
+    return stageResult(
+      'tls',
+      'fail',
+      duration,
+      `TLS: ${host}:${port} accepted the connection but did not answer the TLS handshake within ${run.ms / 1000} s (a firewall or proxy holds the connection, or the service there does not speak TLS).`,
+      {},
+      e,
+    );
+  if (PROTOCOL_ERRORS.test(code) || PROTOCOL_ERRORS.test(errorText(e))) {
+    const legacy = await legacyProtocolOf(host, port, run.decision, Math.min(run.ms, 3_000), run.deadline);
+    const words = legacy
+      ? `TLS: ${host}:${port} only speaks ${legacy}; the tracker needs TLS 1.2 or newer (upgrade the server, or the TLS-inspecting device in the path).`
+      : `TLS: ${host}:${port} and this machine share no TLS version (the tracker needs TLS 1.2 or newer).`;
+    return stageResult('tls', 'fail', duration, words, { serverProtocol: legacy }, e);
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE')
+    return stageResult(
+      'tls',
+      'fail',
+      duration,
+      `TLS: the connection to ${host}:${port} was reset during the handshake: a firewall or filter (often one matching the server name) is cutting it.`,
+      {},
+      e,
+    );
+  return stageResult('tls', 'fail', duration, `TLS handshake with ${host}:${port} failed (${code}).`, {}, e);
+}
+
+/** 5. HTTP: one GET over the (verified) stream; a 5xx answer fails. */
+async function httpStage(run: ProbeRun, stream: net.Socket): Promise<Outcome<undefined>> {
+  const { host, port } = run.target;
+  const s = run.mono();
+  try {
+    const res = await bounded(
+      (c) => httpRequest(stream, run.target, c),
+      run.ms,
+      run.deadline,
+      `HTTP request to ${host}:${port}`,
+    );
+    const details = {
+      status: res.status,
+      date: res.headers.date,
+      server: res.headers.server,
+      via: res.headers.via,
+      location: res.headers.location,
+    };
+    if (res.status >= 500) {
+      return fail(
+        stageResult(
+          'http',
+          'fail',
+          run.mono() - s,
+          `HTTP: ${host} answered ${res.status}: the service (or a gateway in front of it) has a problem.`,
+          details,
+          new ProbeError(`HTTP_${res.status}`, `HTTP ${res.status}`),
+        ),
+      );
+    }
+    run.stages.push(stageResult('http', 'pass', run.mono() - s, `HTTP ${res.status} from ${host}.`, details));
+    return pass(undefined);
+  } catch (e) {
+    const code = errorCode(e);
+    return fail(
+      stageResult(
+        'http',
+        statusFor(e),
+        run.mono() - s,
+        code === 'DEADLINE'
+          ? 'Cut short by the deadline during the HTTP request.'
+          : code === 'TIMEOUT'
+            ? `HTTP: ${host}:${port} did not answer the request within ${run.ms / 1000} s.`
+            : `HTTP request to ${host}:${port} failed (${code}).`,
+        {},
+        e,
+      ),
+    );
+  }
+}
+
+/** 6. WebSocket upgrade on a fresh connection, when the endpoint uses one. */
+async function websocketStage(run: ProbeRun, addresses: string[]): Promise<Outcome<undefined>> {
+  const { target, ms } = run;
+  const { host, port } = target;
+  if (!target.websocket) {
+    run.stages.push(stageResult('websocket', 'skip', 0, 'This endpoint does not use a WebSocket.', {}));
+    return pass(undefined);
+  }
+  const s = run.mono();
+  try {
+    const r = await bounded(
+      async (c) => {
+        const sock = await reopen(target, run.decision, addresses, run.opts.extraCa, c);
+        track(run, sock);
+        return websocketUpgrade(sock, target);
+      },
+      ms,
+      run.deadline,
+      `WebSocket upgrade at ${host}:${port}`,
+    );
+    run.stages.push(
+      stageResult(
+        'websocket',
+        'pass',
+        run.mono() - s,
+        `WebSocket upgrade to ${target.wsPath} accepted (101).`,
+        r,
+      ),
+    );
+    return pass(undefined);
+  } catch (e) {
+    const code = errorCode(e);
+    const words = code.startsWith('HTTP_')
+      ? `WebSocket: ${host} answered ${code.slice(5)} instead of switching protocols: a proxy or firewall in the path strips WebSocket upgrades.`
+      : code === 'TIMEOUT'
+        ? `WebSocket: no answer to the upgrade within ${ms / 1000} s.`
+        : code === 'DEADLINE'
+          ? 'Cut short by the deadline during the WebSocket upgrade.'
+          : `WebSocket upgrade failed (${code}).`;
+    return fail(
+      stageResult(
+        'websocket',
+        statusFor(e),
+        run.mono() - s,
+        words,
+        e instanceof ProbeError ? e.extra : {},
+        e,
+      ),
+    );
   }
 }
 
