@@ -26,7 +26,7 @@ import { startHelper } from './helper/index.js';
 import type { HelperHandle, HelperMode } from './helper/index.js';
 import { EngineLog } from './logs.js';
 import { DAY_MS, MINUTE_MS, SLOT_MS, weekStartOf } from './protocol.js';
-import type { ConnectionState, Faults } from './protocol.js';
+import type { ConnectionState, Faults, WireContract } from './protocol.js';
 import { WorkDiaryClient } from './server/client.js';
 import { startServer } from './server/index.js';
 import type { SeedContract } from './server/index.js';
@@ -237,30 +237,21 @@ function seedOf(name: string): number {
 
 const utcMidnight = (t: number) => Math.floor(t / DAY_MS) * DAY_MS;
 
-/** Play a scenario's story through the real engine into `dataDir` (which must be new or empty). */
-export async function buildScenario(
-  spec: ScenarioSpec,
-  dataDir: string,
-  opts: BuildOptions,
-): Promise<BuiltScenario> {
-  const ref = referenceNow(spec, opts.now);
+/** The simulated clock starts an hour before the earliest event of the story (at least an hour back). */
+function storyClock(spec: ScenarioSpec, ref: number): FakeClock {
   const firstStart = Math.max(
     60,
     ...spec.work.map((w) => w.startMinutesAgo),
     ...(spec.statusChanges ?? []).map((c) => c.minutesAgo),
   );
-  const clock = new FakeClock(ref - firstStart * MINUTE_MS - 60 * MINUTE_MS);
-  const rng = seededRng(opts.seed ?? seedOf(spec.name));
-  const p = enginePaths(dataDir);
-  await mkdir(p.engineDir, { recursive: true });
-  const log = new EngineLog(dataDir, { now: () => clock.now() });
-  log.appStarted('5.8.0-reference', process.platform, process.arch);
+  return new FakeClock(ref - firstStart * MINUTE_MS - 60 * MINUTE_MS);
+}
 
-  const settings = await saveSettings(dataDir, spec.settings ?? {});
-  const device = await loadOrCreateDevice(dataDir, clock.now(), `device-${spec.name}`);
-  const seeds: SeedContract[] = spec.contracts.map((c) => ({
+/** The scenario's contracts as the server seeds them: all active, started relative to the reference now. */
+function seedContractsOf(spec: ScenarioSpec, ref: number, now: number): SeedContract[] {
+  return spec.contracts.map((c) => ({
     id: c.id,
-    at: clock.now() - 30 * DAY_MS,
+    at: now - 30 * DAY_MS,
     title: c.title,
     client: c.client ?? 'Reference client',
     type: c.type ?? 'hourly',
@@ -269,15 +260,183 @@ export async function buildScenario(
     weeklyLimitHours: c.weeklyLimitHours === undefined ? null : c.weeklyLimitHours,
     manualTimeAllowed: c.manualTimeAllowed ?? true,
   }));
+}
+
+type ScenarioServer = Awaited<ReturnType<typeof startServer>>;
+type ScenarioStore = Awaited<ReturnType<typeof openStore>>;
+
+/** Everything the story's steps act on, once the server, store and tracker run. */
+interface Story {
+  spec: ScenarioSpec;
+  dataDir: string;
+  ref: number;
+  clock: FakeClock;
+  log: EngineLog;
+  server: ScenarioServer;
+  client: WorkDiaryClient;
+  store: ScenarioStore;
+  session: ReturnType<typeof createUploadSession>;
+  tracker: Tracker;
+  refreshContracts: () => Promise<WireContract[]>;
+}
+
+/** The tracker as the app runs it, logging its events; refusals are collected for the claims. */
+function makeTracker(
+  args: Pick<
+    ConstructorParameters<typeof Tracker>[0],
+    'store' | 'settings' | 'clock' | 'rng' | 'deviceId' | 'contracts'
+  >,
+  log: EngineLog,
+  helper: HelperHandle | undefined,
+  refusals: BuiltScenario['refusals'],
+): Tracker {
+  const h = helper;
+  return new Tracker({
+    ...args,
+    input: syntheticInput(args.rng, 0.85),
+    ...(h ? { screenshots: { capture: async ({ slot }) => (await h.screenshot(slot)).png } } : {}),
+    onEvent: (e) => {
+      if (e.type === 'started') log.trackingStarted(e.contractId, e.memo);
+      else if (e.type === 'refused') {
+        log.trackingRefused(e.contractId, e.message);
+        refusals.push({ contract: e.contractId, reason: e.reason });
+      } else if (e.type === 'sealed')
+        log.segmentSealed(e.segment.slot * 600_000, e.segment.activeMinutes, e, e.segment.screenshot?.sha256);
+      else if (e.type === 'stopped') log.trackingStopped(e.contractId, e.message ?? e.reason);
+    },
+  });
+}
+
+/** One upload attempt through the uploader, logged as the tracker logs it. */
+async function uploadStep(x: Story): Promise<void> {
+  const { log, store: st, server } = x;
+  const { status, uploader } = x.session;
+  log.uploadAttempt(st.stats().pendingSegments, 1, `${server.url}/v1/diary/segments:batch`);
+  status.attempt();
+  const r = await uploader.uploadOnce();
+  if (r.outcome === 'drained') log.uploadResult(r.accepted, r.duplicates, r.rejected, 200);
+  else log.uploadFailed(`${server.url}/v1/diary/segments:batch`, r.error ?? r.outcome, 1);
+  const s = st.stats();
+  log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+}
+
+/** The client changes a contract's status; the tracker refreshes its list. */
+async function statusChangeStep(x: Story, c: StatusChange, at: number): Promise<void> {
+  await x.client.adminContract(c.contract, { status: c.status, at });
+  x.tracker.setContracts(await x.refreshContracts());
+  x.log.info('contracts', `contract ${c.contract} is now ${c.status} (refreshed from the server)`);
+}
+
+/** A block of work: track it minute by minute, then upload it or log the failed upload (offline). */
+async function workStep(x: Story, w: WorkBlock, at: number): Promise<void> {
+  const { spec, clock, tracker, log, store: st, server } = x;
+  const { status } = x.session;
+  if (!w.upload) status.event({ type: 'NET_DOWN', error: spec.linkError ?? 'connect ECONNREFUSED' });
+  const d = await tracker.start(w.contract, w.memo);
+  if (d.ok) {
+    const end = at + w.minutes * MINUTE_MS;
+    while (clock.now() < end) {
+      clock.advance(Math.min(10 * MINUTE_MS, end - clock.now()));
+      await tracker.tick();
+    }
+    await tracker.stop('user');
+  }
+  if (w.upload) await uploadStep(x);
+  else {
+    const s = st.stats();
+    log.uploadFailed(
+      `${server.url}/v1/diary/segments:batch`,
+      spec.linkError ?? 'connect ECONNREFUSED',
+      3,
+      undefined,
+      30_000,
+    );
+    log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+  }
+  await status.flush();
+}
+
+/** The story, in time order: status changes by the client, and blocks of work. */
+async function playStory(x: Story): Promise<void> {
+  const { spec, ref, clock } = x;
+  type Step = { at: number; run: () => Promise<void> };
+  const steps: Step[] = [];
+  for (const c of spec.statusChanges ?? []) {
+    const at = ref - c.minutesAgo * MINUTE_MS;
+    steps.push({ at, run: () => statusChangeStep(x, c, at) });
+  }
+  for (const w of spec.work) {
+    const at = ref - w.startMinutesAgo * MINUTE_MS;
+    steps.push({ at, run: () => workStep(x, w, at) });
+  }
+  steps.sort((a, b) => a.at - b.at);
+  for (const s of steps) {
+    if (s.at > clock.now()) clock.set(s.at);
+    await s.run();
+  }
+}
+
+/** At the reference now: the other device, the last connection state, rejections and cache level. */
+async function finishStory(x: Story): Promise<void> {
+  const { spec, ref, clock, client, log, store: st } = x;
+  const { status } = x.session;
+  if (spec.otherDeviceLive) {
+    clock.set(ref - 5 * MINUTE_MS);
+    await client.adminLive(spec.otherDeviceLive);
+    log.info('network', `another computer (${spec.otherDeviceLive}) is logging time on this account`);
+  }
+  clock.set(ref);
+  if (spec.link === 'online') status.event({ type: 'PROBE_OK' });
+  else status.event({ type: 'NET_DOWN', error: spec.linkError ?? 'connect ECONNREFUSED' });
+  status.setRejections(
+    st.rejected().map((r) => ({
+      contractId: r.segment.contractId,
+      slot: r.segment.slot,
+      code: r.rejection!.code,
+      at: r.rejection!.serverTime,
+    })),
+  );
+  await status.flush();
+  const s = st.stats();
+  log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+}
+
+function markerOf(spec: ScenarioSpec, ref: number, builtAt: number): ScenarioMarker {
+  return {
+    name: spec.name,
+    builtAt,
+    referenceNow: ref,
+    clockOffsetMs: ref - builtAt,
+    faults: spec.faults ?? {},
+    helper: { mode: spec.helper?.mode ?? 'normal', enableGpu: spec.helper?.enableGpu ?? false },
+  };
+}
+
+/** Play a scenario's story through the real engine into `dataDir` (which must be new or empty). */
+export async function buildScenario(
+  spec: ScenarioSpec,
+  dataDir: string,
+  opts: BuildOptions,
+): Promise<BuiltScenario> {
+  const ref = referenceNow(spec, opts.now);
+  const clock = storyClock(spec, ref);
+  const rng = seededRng(opts.seed ?? seedOf(spec.name));
+  const p = enginePaths(dataDir);
+  await mkdir(p.engineDir, { recursive: true });
+  const log = new EngineLog(dataDir, { now: () => clock.now() });
+  log.appStarted('5.8.0-reference', process.platform, process.arch);
+
+  const settings = await saveSettings(dataDir, spec.settings ?? {});
+  const device = await loadOrCreateDevice(dataDir, clock.now(), `device-${spec.name}`);
   const server = await startServer({
     dataDir,
     clock,
-    seedContracts: seeds,
+    seedContracts: seedContractsOf(spec, ref, clock.now()),
     writeServerJson: false,
     settings: serverSettingsOf(settings),
   });
   let helper: HelperHandle | undefined;
-  let store: Awaited<ReturnType<typeof openStore>> | undefined;
+  let store: ScenarioStore | undefined;
   const refusals: BuiltScenario['refusals'] = [];
   try {
     const client = new WorkDiaryClient({
@@ -287,10 +446,9 @@ export async function buildScenario(
       adminSecret: server.adminSecret,
     });
     store = await openStore({ cacheDir: p.cacheDir, ...storeSettings(settings), clock });
-    const st = store;
-    const { status, uploader } = createUploadSession({
+    const session = createUploadSession({
       dataDir,
-      store: st,
+      store,
       client,
       serverUrl: server.url,
       deviceId: device.deviceId,
@@ -313,124 +471,33 @@ export async function buildScenario(
         maxSeconds: 600,
       });
     }
-    const h = helper;
-    const tracker = new Tracker({
-      store: st,
-      settings,
-      clock,
-      rng,
-      deviceId: device.deviceId,
-      contracts: await refreshContracts(),
-      input: syntheticInput(rng, 0.85),
-      ...(h ? { screenshots: { capture: async ({ slot }) => (await h.screenshot(slot)).png } } : {}),
-      onEvent: (e) => {
-        if (e.type === 'started') log.trackingStarted(e.contractId, e.memo);
-        else if (e.type === 'refused') {
-          log.trackingRefused(e.contractId, e.message);
-          refusals.push({ contract: e.contractId, reason: e.reason });
-        } else if (e.type === 'sealed')
-          log.segmentSealed(
-            e.segment.slot * 600_000,
-            e.segment.activeMinutes,
-            e,
-            e.segment.screenshot?.sha256,
-          );
-        else if (e.type === 'stopped') log.trackingStopped(e.contractId, e.message ?? e.reason);
-      },
-    });
-
-    const upload = async () => {
-      log.uploadAttempt(st.stats().pendingSegments, 1, `${server.url}/v1/diary/segments:batch`);
-      status.attempt();
-      const r = await uploader.uploadOnce();
-      if (r.outcome === 'drained') log.uploadResult(r.accepted, r.duplicates, r.rejected, 200);
-      else log.uploadFailed(`${server.url}/v1/diary/segments:batch`, r.error ?? r.outcome, 1);
-      const s = st.stats();
-      log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
-    };
-
-    // The story, in time order: status changes by the client, and blocks of work.
-    type Step = { at: number; run: () => Promise<void> };
-    const steps: Step[] = [];
-    for (const c of spec.statusChanges ?? []) {
-      const at = ref - c.minutesAgo * MINUTE_MS;
-      steps.push({
-        at,
-        run: async () => {
-          await client.adminContract(c.contract, { status: c.status, at });
-          tracker.setContracts(await refreshContracts());
-          log.info('contracts', `contract ${c.contract} is now ${c.status} (refreshed from the server)`);
-        },
-      });
-    }
-    for (const w of spec.work) {
-      const at = ref - w.startMinutesAgo * MINUTE_MS;
-      steps.push({
-        at,
-        run: async () => {
-          if (!w.upload) status.event({ type: 'NET_DOWN', error: spec.linkError ?? 'connect ECONNREFUSED' });
-          const d = await tracker.start(w.contract, w.memo);
-          if (d.ok) {
-            const end = at + w.minutes * MINUTE_MS;
-            while (clock.now() < end) {
-              clock.advance(Math.min(10 * MINUTE_MS, end - clock.now()));
-              await tracker.tick();
-            }
-            await tracker.stop('user');
-          }
-          if (w.upload) await upload();
-          else {
-            const s = st.stats();
-            log.uploadFailed(
-              `${server.url}/v1/diary/segments:batch`,
-              spec.linkError ?? 'connect ECONNREFUSED',
-              3,
-              undefined,
-              30_000,
-            );
-            log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
-          }
-          await status.flush();
-        },
-      });
-    }
-    steps.sort((a, b) => a.at - b.at);
-    for (const s of steps) {
-      if (s.at > clock.now()) clock.set(s.at);
-      await s.run();
-    }
-    if (spec.otherDeviceLive) {
-      clock.set(ref - 5 * MINUTE_MS);
-      await client.adminLive(spec.otherDeviceLive);
-      log.info('network', `another computer (${spec.otherDeviceLive}) is logging time on this account`);
-    }
-    clock.set(ref);
-    if (spec.link === 'online') status.event({ type: 'PROBE_OK' });
-    else status.event({ type: 'NET_DOWN', error: spec.linkError ?? 'connect ECONNREFUSED' });
-    status.setRejections(
-      st.rejected().map((r) => ({
-        contractId: r.segment.contractId,
-        slot: r.segment.slot,
-        code: r.rejection!.code,
-        at: r.rejection!.serverTime,
-      })),
+    const tracker = makeTracker(
+      { store, settings, clock, rng, deviceId: device.deviceId, contracts: await refreshContracts() },
+      log,
+      helper,
+      refusals,
     );
-    await status.flush();
-    const s = st.stats();
-    log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+    const story: Story = {
+      spec,
+      dataDir,
+      ref,
+      clock,
+      log,
+      server,
+      client,
+      store,
+      session,
+      tracker,
+      refreshContracts,
+    };
+    await playStory(story);
+    await finishStory(story);
   } finally {
     await helper?.stop();
     await store?.close();
     await server.close();
   }
-  const marker: ScenarioMarker = {
-    name: spec.name,
-    builtAt: opts.now,
-    referenceNow: ref,
-    clockOffsetMs: ref - opts.now,
-    faults: spec.faults ?? {},
-    helper: { mode: spec.helper?.mode ?? 'normal', enableGpu: spec.helper?.enableGpu ?? false },
-  };
+  const marker = markerOf(spec, ref, opts.now);
   if (opts.writeMarker !== false) await writeJsonAtomic(path.join(p.engineDir, SCENARIO_MARKER), marker);
   return { spec, dataDir, marker, refusals };
 }
