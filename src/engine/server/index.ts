@@ -226,6 +226,9 @@ async function serve(
   }
 }
 
+/** How long a refused connection gets to read its 400 before it is closed. */
+const CLOSE_GRACE_MS = 500;
+
 function createHttps(
   core: ServerCore & { broken(): Error | undefined },
   cert: { certPem: string; keyPem: string },
@@ -255,9 +258,12 @@ function createHttps(
   server.setTimeout(t.idleMs, (socket) => socket.destroy());
   // A malformed request line or head: answer 400 (or just close), never let it reach 'error'.
   server.on('clientError', (_err, socket) => {
-    if (socket.writable)
+    if (socket.writable) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+      // The server is half-open (http's allowHalfOpen): a client that never closes its side would
+      // keep the socket forever, so close it ourselves once the answer has had time to leave.
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    } else socket.destroy();
   });
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   return server;
