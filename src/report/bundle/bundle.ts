@@ -244,10 +244,9 @@ async function confirmSave(
   }
 }
 
-/** `bundle --dry-run`: what would go in, from the same gather and plan; nothing is written. */
-export async function planOnly(req: BundleRequest): Promise<DryRun> {
+/** The one gather and plan that both the dry run and the real bundle use. */
+async function gatherAndPlan(req: BundleRequest) {
   const { ctx, target, facts } = req;
-  await checkOutDir(req.outDir, target.dataDir);
   const g = await gather({
     ctx,
     target,
@@ -256,26 +255,24 @@ export async function planOnly(req: BundleRequest): Promise<DryRun> {
     system: req.system,
     processes: req.processes,
   });
-  const plan = await planBundle(req, g);
+  return planBundle(req, g);
+}
+
+/** `bundle --dry-run`: what would go in, from the same gather and plan; nothing is written. */
+export async function planOnly(req: BundleRequest): Promise<DryRun> {
+  await checkOutDir(req.outDir, req.target.dataDir);
+  const plan = await gatherAndPlan(req);
   return describePlan(plan, req);
 }
 
 export async function createBundle(req: BundleRequest): Promise<BundleResult> {
-  const { ctx, target, facts } = req;
+  const { ctx, target } = req;
   const outDir = await checkOutDir(req.outDir, target.dataDir);
   await removeStalePartials(outDir, ctx);
   const encrypted = Boolean(req.recipient);
   const base = bundleBaseName({ ticket: req.ticket, now: ctx.now(), hostname: ctx.hostname });
   const partial = partialName(path.join(outDir, encrypted ? `${base}.p7m` : base), process.pid);
-  const g = await gather({
-    ctx,
-    target,
-    facts,
-    outDir: req.outDir,
-    system: req.system,
-    processes: req.processes,
-  });
-  const plan = await planBundle(req, g);
+  const plan = await gatherAndPlan(req);
   ctx.logger.progress(
     `bundle: ${plan.logs.length} log file${plan.logs.length === 1 ? '' : 's'} (${formatBytes(plan.logBytes)}) within the ${req.maxSizeMB} MB budget`,
   );
