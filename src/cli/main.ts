@@ -3,7 +3,7 @@
  * for them (DESIGN.md: House style).
  */
 import { CommanderError } from 'commander';
-import { CancelledError, ExitError, InternalError, UserError } from '../core/errors.js';
+import { CancelledError, ERROR_PREFIX, ExitError, InternalError, UserError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { TOOL_NAME, toolVersion } from '../core/version.js';
 import { buildProgram, unknownCommand } from './program.js';
@@ -30,7 +30,7 @@ export function handleError(e: unknown): number {
     return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (e instanceof UserError) {
-    process.stderr.write(`${TOOL_NAME}: ${e.message}\n`);
+    process.stderr.write(`${ERROR_PREFIX}${e.message}\n`);
     return e.exitCode;
   }
   if (e instanceof ExitError) return e.exitCode;
@@ -40,7 +40,7 @@ export function handleError(e: unknown): number {
   }
   const err = e instanceof Error ? e : new InternalError(String(e));
   process.stderr.write(
-    `${TOOL_NAME}: internal error: ${err.message}\n` +
+    `${ERROR_PREFIX}internal error: ${err.message}\n` +
       `This is a bug in upwork-doctor ${toolVersion()} (Node ${process.version}, ${process.platform}-${process.arch}); please report it with the lines below.\n` +
       `${err.stack ?? ''}\n`,
   );

@@ -233,7 +233,7 @@ async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promis
     await uploader.probe();
     const d = await tracker.start(opts.contract!, opts.memo!);
     if (!d.ok) {
-      ctx.stderr(`The tracker refused to start: ${d.message}\n`);
+      ctx.logger.error(`the tracker refused to start: ${d.message}`);
       exit = ExitCode.Failed;
     } else {
       ctx.stderr(

@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
+import { ERROR_PREFIX, WARNING_PREFIX } from './errors.js';
 import { createPrompts, type Prompts } from './prompts.js';
 
 export type { Prompts } from './prompts.js';
@@ -110,8 +111,8 @@ export function createLogger(level: LogLevel, write: (s: string) => void): Logge
   const at = (l: LogLevel) => LEVELS[level] >= LEVELS[l];
   return {
     level,
-    error: (m) => at('error') && write(`error: ${m}\n`),
-    warn: (m) => at('warn') && write(`warning: ${m}\n`),
+    error: (m) => at('error') && write(`${ERROR_PREFIX}${m}\n`),
+    warn: (m) => at('warn') && write(`${WARNING_PREFIX}${m}\n`),
     info: (m) => at('info') && write(`${m}\n`),
     debug: (m) => at('debug') && write(`debug: ${m}\n`),
     progress: (m) => at('info') && write(`${m}\n`),

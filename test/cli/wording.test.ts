@@ -12,9 +12,9 @@ describe('words', () => {
   });
 
   const refused: [string[], RegExp][] = [
-    [['chek'], /^upwork-doctor: unknown command 'chek' \(Did you mean check\?\) \(see --help\)\n$/],
+    [['chek'], /^upwork-doctor: error: unknown command 'chek' \(Did you mean check\?\) \(see --help\)\n$/],
     [['bundel', '--yes'], /unknown command 'bundel' \(Did you mean bundle\?\)/],
-    [['xyzzy'], /^upwork-doctor: unknown command 'xyzzy' \(see --help\)\n$/],
+    [['xyzzy'], /^upwork-doctor: error: unknown command 'xyzzy' \(see --help\)\n$/],
     [['--only', ''], /--only <ids>' argument '' is invalid\. It needs at least one check id/],
     [['--only', ' , '], /It needs at least one check id/],
     [['--json', '--format', 'junit'], /--json and --format junit ask for two formats; use one\./],
@@ -27,6 +27,26 @@ describe('words', () => {
     const r = await runCli(args, { timeoutMs: 30_000 });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  // One prefix for every command's errors, the engine's subcommands included.
+  const errors: string[][] = [
+    ['--only', 'nope'],
+    ['check', '--facts', '/nonexistent/facts.json'],
+    ['scenarios', 'extra'],
+    ['engine', 'status', '--data-dir', '/nonexistent/engine'],
+    ['engine', 'serve', '--port', 'abc'],
+    ['engine', 'track', '--contract', 'c-1', '--minutes', 'abc'],
+    ['inspect', '/nonexistent/bundle.zip'],
+    ['undo', 'no-such-run'],
+    ['network', '--endpoint', 'notaurl'],
+    ['bundle', '--max-size', '-1'],
+  ];
+  it.each(errors)('%s …: one line starting "upwork-doctor: error: "', async (...args) => {
+    const r = await runCli(args, { timeoutMs: 30_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^upwork-doctor: error: \S/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 

@@ -31,7 +31,7 @@ describe('upwork-doctor CLI (spawned)', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^upwork-doctor: unknown option '--bogus'/);
+    expect(r.stderr).toMatch(/^upwork-doctor: error: unknown option '--bogus'/);
   });
 
   it('exit 2 on an unknown check id, a bad --deadline, or a bad --format', async () => {
@@ -122,7 +122,7 @@ describe('upwork-doctor CLI (spawned)', () => {
       path.join(dir, 'no', 'such', 'dir', 'r.txt'),
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^upwork-doctor: Cannot write .*the folder does not exist/);
+    expect(bad.stderr).toMatch(/^upwork-doctor: error: Cannot write .*the folder does not exist/);
   });
 
   it('--list prints every check; --skip removes one', async () => {
