@@ -3,6 +3,7 @@
  * for them (DESIGN.md: House style).
  */
 import { CommanderError } from 'commander';
+import { processStderr } from '../core/context.js';
 import { CancelledError, ERROR_PREFIX, ExitError, InternalError, UserError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { TOOL_NAME, toolVersion } from '../core/version.js';
@@ -30,12 +31,12 @@ export function handleError(e: unknown): number {
     return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (e instanceof UserError) {
-    process.stderr.write(`${ERROR_PREFIX}${e.message}\n`);
+    processStderr()(`${ERROR_PREFIX}${e.message}\n`);
     return e.exitCode;
   }
   if (e instanceof ExitError) return e.exitCode;
   if (e instanceof CancelledError) {
-    process.stderr.write(`${TOOL_NAME}: ${e.message}\n`);
+    processStderr()(`${TOOL_NAME}: ${e.message}\n`);
     return ExitCode.Cancelled;
   }
   const err = e instanceof Error ? e : new InternalError(String(e));

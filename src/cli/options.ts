@@ -27,7 +27,7 @@ export function addTargetOptions(cmd: Command): Command {
         .default('auto'),
     )
     .option('--data-dir <dir>', "the tracker's data folder (overrides detection)")
-    .option('--app-dir <dir>', "the folder the Upwork app is installed in (overrides detection)")
+    .option('--app-dir <dir>', 'the folder the Upwork app is installed in (overrides detection)')
     .option(
       '--scenario <name>',
       'a named problem reproduced on the embedded engine (see: upwork-doctor scenarios)',
