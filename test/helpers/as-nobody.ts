@@ -7,7 +7,7 @@
  * is hard-linked where it can be (same file system, fast), copied otherwise; a file that `nobody`
  * could not read through a link is copied.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -86,4 +86,37 @@ export function useCliAsNobody(): CliAs {
     },
     user: isRoot ? { uid: NOBODY, gid: NOBODY } : {},
   };
+}
+
+export interface AsResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI copy as `nobody` (when root), in a bounded time, with only the given environment. */
+export function runCliAs(
+  cli: CliAs,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<AsResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli.bin, ...args], {
+      cwd: cli.root,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', TZ: 'UTC', LANG: 'C', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...cli.user,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
