@@ -155,7 +155,7 @@ describe('upwork-doctor CLI (spawned)', () => {
     writeFileSync(file, JSON.stringify(facts));
     const lax = await runCli(['--facts', file, '--only', 'disk-space']);
     expect(lax.code).toBe(0);
-    expect(lax.stdout).toMatch(/! Disk space: Only 500 MiB free/);
+    expect(lax.stdout).toMatch(/\[warn\] Disk space: Only 500 MiB free/);
     const strict = await runCli(['--facts', file, '--only', 'disk-space', '--strict']);
     expect(strict.code).toBe(1);
   });
