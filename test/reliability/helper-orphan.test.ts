@@ -6,30 +6,13 @@
  * keep spinning and a later run would measure and blame it. Needs `npm run build`.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPidAlive } from '../../src/core/pid.js';
 import { BIN, ROOT, tempDir } from '../helpers/cli.js';
+import { pidIn, waitFor } from '../helpers/procs.js';
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return cond();
-}
-
-function helperPid(data: string): number | undefined {
-  const file = path.join(data, 'engine', 'helper.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid;
-  } catch {
-    return undefined;
-  }
-}
+const helperPid = (data: string) => pidIn(path.join(data, 'engine', 'helper.json'));
 
 describe('the Helper never outlives its tracker', () => {
   for (const afterMs of [0, 400, 1500]) {
