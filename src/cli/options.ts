@@ -41,6 +41,17 @@ export function addOutputOptions(cmd: Command): Command {
     .option('--no-color', 'no colour (NO_COLOR and FORCE_COLOR are honoured too)');
 }
 
+/**
+ * `--no-input`: never ask a question, for scripts that do have a terminal. Without a terminal, in
+ * CI, with --yes or with a machine format nothing is asked either (cli/status-question.ts).
+ */
+export function addNoInputOption(cmd: Command): Command {
+  return cmd.option(
+    '--no-input',
+    'never ask questions (nothing is asked without a terminal or in CI either)',
+  );
+}
+
 /** `--open` for the commands that can write an HTML page. */
 export function addOpenOption(cmd: Command): Command {
   return cmd.option(
