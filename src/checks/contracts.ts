@@ -15,6 +15,21 @@ export const STALE_AFTER_MS = 24 * 3600_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const name = (c: ContractInfo) => `“${c.title}”${c.client ? ` (${c.client})` : ''}`;
 
+/** What to do for the problems found, and only those (not "resume a paused contract" when none is). */
+const ADVICE: Record<string, string> = {
+  'UWD-CONTRACT-002': 'ask the client to resume the paused contract',
+  'UWD-CONTRACT-003':
+    'an ended contract cannot be tracked again: ask the client for a new one if the work goes on',
+  'UWD-CONTRACT-004': 'wait for the start date (00:00 UTC)',
+};
+
+function adviceFor(codes: readonly string[]): string {
+  const steps = [...new Set(codes.flatMap((c) => (ADVICE[c] ? [ADVICE[c]] : [])))];
+  steps.push('refresh the contract list so the tracker sees the latest');
+  const last = steps.pop()!;
+  return `Nothing is wrong with the tracker: ${steps.length ? `${steps.join('; ')}; and ${last}` : last}.`;
+}
+
 export const contracts = defineCheck({
   id: 'contracts',
   title: 'Contracts',
@@ -87,7 +102,7 @@ export const contracts = defineCheck({
       ],
       evidence: { ...evidence, codes: problems.map((p) => p.code) },
       remediation: {
-        text: 'Nothing is wrong with the tracker: ask the client to resume a paused contract, wait for a start date (00:00 UTC), and refresh the contract list so the tracker sees the latest.',
+        text: adviceFor(problems.map((p) => p.code)),
         docsUrl,
         fixIds: ['refresh-contracts'],
       },

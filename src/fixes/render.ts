@@ -15,6 +15,16 @@ export function symbolicBits(bits: number): string {
   return [part('u', 6), part('g', 3), part('o', 0)].filter(Boolean).join(',') || '+0';
 }
 
+/** An engine operation's arguments as words ("(data folder /x, flags --enable-gpu)"), not raw JSON. */
+function engineArgs(args: Record<string, unknown>): string {
+  const words: Record<string, string> = { dataDir: 'data folder', flags: 'flags', contractId: 'contract' };
+  const parts = Object.entries(args).map(
+    ([k, v]) =>
+      `${words[k] ?? k} ${Array.isArray(v) ? v.join(' ') : typeof v === 'string' ? v : JSON.stringify(v)}`,
+  );
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 /** The exact thing a step does, as lines (the command a person could type where there is one). */
 export function describeStep(step: Step, platform: NodeJS.Platform): string[] {
   const a = step.action;
@@ -38,7 +48,7 @@ export function describeStep(step: Step, platform: NodeJS.Platform): string[] {
           : `$ kill -TERM ${a.pid}   (${a.name}${a.exe ? `, ${a.exe}` : ''})`,
       ];
     case 'engine':
-      return [`engine operation: ${a.op}${Object.keys(a.args).length ? ` ${JSON.stringify(a.args)}` : ''}`];
+      return [`engine operation: ${a.op}${engineArgs(a.args)}`];
     case 'manual':
       return [
         ...a.lines,

@@ -5,10 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { cacheFullness } from '../../src/checks/cache-fullness.js';
 import { clockSkew } from '../../src/checks/clock-skew.js';
+import { contracts as contractsCheck } from '../../src/checks/contracts.js';
 import { upworkConnection } from '../../src/checks/upwork-connection.js';
 import { classifyReachability } from '../../src/network/reachability.js';
 import type { CacheFacts, CacheSegmentRef } from '../../src/facts/cache.js';
+import type { CheckOutcome } from '../../src/core/finding.js';
 import type { ClockFacts } from '../../src/facts/clock.js';
+import type { ContractInfo, ContractsFacts } from '../../src/facts/contracts.js';
 import { clockSync } from '../../src/fixes/clock-sync.js';
 import { engineCacheFacts } from '../helpers/engine-facts.js';
 import { makeFacts } from '../helpers/facts.js';
@@ -117,5 +120,42 @@ describe('upwork-connection words', () => {
     expect(f.summary).not.toMatch(/\.\./);
     expect(f.summary.match(/firewall/g)).toHaveLength(1);
     expect(f.summary).toMatch(/on that port\. The tracker keeps/);
+  });
+});
+
+describe('contracts words', () => {
+  const c = (id: string, status: ContractInfo['status']): ContractInfo => ({
+    id,
+    title: id,
+    client: 'Acme',
+    type: 'hourly',
+    status,
+    startDate: 0,
+    weeklyLimitHours: null,
+    manualTimeAllowed: false,
+  });
+  const list = (fetchedAt: number, contracts: ContractInfo[]): ContractsFacts => ({
+    file: '/c.json',
+    fetchedAt,
+    contracts,
+    engineNow: null,
+  });
+  const NOW = Date.parse('2026-11-18T10:00:00.000Z');
+
+  it('the advice names what was found: a stale list is told to refresh, not to resume a paused contract', async () => {
+    const stale: CheckOutcome = await contractsCheck.run(
+      makeFacts({ contracts: list(NOW - 26 * 3600_000, [c('a', 'active')]) }),
+    );
+    expect(stale.code).toBe('UWD-CONTRACT-005');
+    expect(stale.remediation!.text).toBe(
+      'Nothing is wrong with the tracker: refresh the contract list so the tracker sees the latest.',
+    );
+    const paused: CheckOutcome = await contractsCheck.run(
+      makeFacts({ contracts: list(NOW - 60_000, [c('p', 'paused')]) }),
+    );
+    expect(paused.remediation!.text).toBe(
+      'Nothing is wrong with the tracker: ask the client to resume the paused contract; and refresh the contract list so the tracker sees the latest.',
+    );
+    expect(paused.remediation!.text).not.toMatch(/start date/);
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClockFacts } from '../../src/facts/clock.js';
 import { clockSync } from '../../src/fixes/clock-sync.js';
 import type { Plan } from '../../src/fixes/plan.js';
-import { renderPlan, renderResults } from '../../src/fixes/render.js';
+import { describeStep, renderPlan, renderResults } from '../../src/fixes/render.js';
 import { makeFacts } from '../helpers/facts.js';
 
 const clock: ClockFacts = {
@@ -49,5 +49,18 @@ describe('fix words', () => {
     expect(text).toContain('b: left to you: follow the steps above\n');
     expect(text).toContain('c: not attempted\n');
     expect(text).not.toMatch(/not attempted: (you|it needs)/);
+  });
+
+  it('an engine operation is described in words, not as raw JSON', () => {
+    const [line] = describeStep(
+      {
+        id: 'helper-restart-gpu#1',
+        fixId: 'helper-restart-gpu',
+        title: 'Restart the Upwork Helper with --enable-gpu',
+        action: { kind: 'engine', op: 'restart-helper', args: { dataDir: '/d', flags: ['--enable-gpu'] } },
+      },
+      'linux',
+    );
+    expect(line).toBe('engine operation: restart-helper (data folder /d, flags --enable-gpu)');
   });
 });

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Summary } from '../../core/runner.js';
-import { escapeControl, plural, printableName } from '../../core/format.js';
+import { escapeControl, formatBytes, plural, printableName } from '../../core/format.js';
 import type { InspectResult } from './inspect.js';
 
 const SYM: Record<string, string> = {
@@ -68,18 +68,33 @@ function findings(
       out.push(`  ${SYM[x.status] ?? safe(x.status)} ${safe(x.id)} (${safe(x.code)}): ${safe(x.summary)}`);
 }
 
+/** The cache fact's field names in words for the agent; a field not listed keeps its own name. */
+const CACHE_WORDS: Record<string, string> = {
+  format: 'format',
+  cacheDir: 'folder',
+  formatVersion: 'format version',
+  pendingSegments: 'segments waiting',
+  pendingMinutes: 'minutes waiting',
+  capacityMinutes: 'capacity (minutes)',
+  capacitySource: 'capacity from',
+  tornTail: 'unfinished last record',
+  anotherDeviceLive: 'another computer logging time',
+  engineNow: "the engine's clock",
+  note: 'note',
+};
+
 function cache(r: InspectResult, out: string[]): void {
   if (!r.cache) {
     out.push('Cache: no cache metadata in the bundle.');
     return;
   }
   const t = r.cache.totals as { files?: number; bytes?: number } | undefined;
-  out.push(`Cache: ${t?.files ?? 0} files, ${t?.bytes ?? 0} bytes (metadata only).`);
+  out.push(`Cache: ${plural(t?.files ?? 0, 'file')}, ${formatBytes(t?.bytes ?? 0)} (metadata only).`);
   const fact = r.cache.cacheFact as { state?: string; value?: Record<string, unknown> } | null | undefined;
   if (fact?.state === 'collected' && fact.value) {
     for (const [k, val] of Object.entries(fact.value))
       if (val === null || ['string', 'number', 'boolean'].includes(typeof val))
-        out.push(`  ${safe(k)}: ${cacheValue(k, val)}`);
+        out.push(`  ${CACHE_WORDS[k] ?? safe(k)}: ${val === null ? 'none' : cacheValue(k, val)}`);
   } else if (fact) out.push(`  cache facts: ${safe(fact.state ?? 'unknown')}`);
 }
 
