@@ -17,6 +17,7 @@ import { describeRequest, namesTarget, targetMatches } from '../targets/match.js
 import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
+import { printText } from './output.js';
 
 export interface UndoOptions extends OutputFlags, TargetFlags {
   list?: boolean;
@@ -92,7 +93,7 @@ export async function runUndoCommand(
   const ctx =
     ctxIn ?? createContext({ logLevel: logLevelFor(opts), color: opts.color === false ? false : undefined });
   if (opts.list) {
-    ctx.stdout(await listText(ctx, opts, seams.journalRoot));
+    printText(ctx, await listText(ctx, opts, seams.journalRoot));
     return ExitCode.Ok;
   }
   const id = runId ?? (await runsFor(ctx, opts, seams.journalRoot)).filter((r) => r.journal).at(-1)?.id;
@@ -133,6 +134,6 @@ export async function runUndoCommand(
     ...report.restored.map((r) => `restored ${r}`),
     ...report.failed.map((r) => `could not restore ${r}`),
   ];
-  ctx.stdout(`Undo of run ${id}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  printText(ctx, `Undo of run ${id}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
   return report.failed.length > 0 ? ExitCode.Failed : ExitCode.Ok;
 }
