@@ -8,7 +8,6 @@ import { formatDuration } from '../core/format.js';
 import type { Report } from './model.js';
 import { fixCommand, originTag, targetLabel } from './origin.js';
 
-
 export interface TextOptions {
   color: boolean;
   /** ✓ ! ✗ when true; [ok] [warn] [FAIL] when the terminal cannot show them. */
