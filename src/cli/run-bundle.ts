@@ -14,6 +14,7 @@ import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
 import { buildReport } from './run-check.js';
+import { printText } from './output.js';
 
 export interface BundleOptions extends OutputFlags, TargetFlags {
   ticket?: string;
@@ -102,11 +103,9 @@ export async function runBundleCommand(
   };
   if (opts.dryRun) {
     const dry = await planOnly(request);
-    ctx.stdout(
-      opts.json
-        ? `${JSON.stringify({ dryRun: true, parts: dry.parts, entries: dry.entries }, null, 2)}\n`
-        : `${dry.text}\n`,
-    );
+    if (opts.json)
+      ctx.stdout(`${JSON.stringify({ dryRun: true, parts: dry.parts, entries: dry.entries }, null, 2)}\n`);
+    else printText(ctx, `${dry.text}\n`);
     return ExitCode.Ok;
   }
   const result = await createBundle(request);
