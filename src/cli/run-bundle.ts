@@ -58,6 +58,10 @@ export async function runBundleCommand(
   ctx.logger.progress(
     `bundle: running the checks on ${target.kind === 'installed' ? 'the installed app' : 'the embedded engine'}…`,
   );
+  const { collectSystemAndProcesses } = await import('../report/bundle/gather.js');
+  // Started now, they run while the checks do; a failure is the bundle's, reported after them.
+  const early = collectSystemAndProcesses(ctx, target.dataDir, outDir);
+  early.catch(() => undefined);
   const prepared = await prepareTarget(target, ctx);
   let run;
   try {
@@ -77,7 +81,10 @@ export async function runBundleCommand(
     run = await askStatusWhenUnknown(run, ctx, { input: opts.input, yes: opts.yes, machine: opts.json });
   }
   const report = buildReport(run, exitCodeFor(run));
+  const { system, processes } = await early;
   const request = {
+    system,
+    processes,
     ctx,
     target,
     facts: run.facts,
