@@ -36,9 +36,8 @@ import { writeJsonAtomic } from './server/atomic.js';
 import { openStore } from './store/store.js';
 import { Tracker, syntheticInput } from './tracker.js';
 import { helperScreenshots, logTrackerEvents, runTracking } from './tracking.js';
-import { createUploadSession } from './upload-session.js';
+import { createUploadSession, uploadNow } from './upload-session.js';
 import type { UploadSession } from './upload-session.js';
-import type { PassResult } from './uploader.js';
 
 export const SCENARIO_FILE = 'scenario.json';
 /** Written into `<data>/engine/` so the doctor (and a person) can tell a scenario folder from a tracker. */
@@ -346,24 +345,15 @@ async function setLink(x: Story, down: boolean): Promise<void> {
 }
 
 /** What the app does after a sealed segment and when it reconnects: upload what waits, or ask whether the server is there. */
-async function attemptUpload(
-  x: Pick<Story, 'store' | 'session' | 'log' | 'server'>,
-): Promise<PassResult | undefined> {
-  const { store: st, log } = x;
-  const { uploader, status } = x.session;
-  let r: PassResult | undefined;
-  if (st.stats().pendingSegments === 0) await uploader.probe();
-  else {
-    const url = `${x.server.url}/v1/diary/segments:batch`;
-    log.uploadAttempt(st.stats().pendingSegments, uploader.consecutiveFailures + 1, url);
-    r = await uploader.uploadOnce();
-    if (r.outcome === 'drained') log.uploadResult(r.accepted, r.duplicates, r.rejected, 200);
-    else log.uploadFailed(url, r.error ?? r.outcome, uploader.consecutiveFailures);
+async function attemptUpload(x: Pick<Story, 'store' | 'session' | 'log' | 'server'>): Promise<void> {
+  if (x.store.stats().pendingSegments > 0) {
+    await uploadNow({ ...x.session, store: x.store, log: x.log }, { url: x.server.url });
+    return;
   }
-  const s = st.stats();
-  log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
-  await status.flush();
-  return r;
+  await x.session.uploader.probe();
+  const s = x.store.stats();
+  x.log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+  await x.session.status.flush();
 }
 
 /** The client changes a contract's status; the tracker refreshes its list. */
@@ -425,7 +415,7 @@ async function otherDeviceStep(x: Story, o: OtherDevice, at: number): Promise<vo
       onEvent: logTrackerEvents(log),
     });
     const other = { store, session, log, server: x.server };
-    const attempt = async () => void (await attemptUpload(other));
+    const attempt = () => attemptUpload(other);
     const until = at + o.minutes * MINUTE_MS;
     await runTracking({
       tracker,
