@@ -88,7 +88,10 @@ export const antivirus = defineCheck({
           .join(', ')}.`,
         ...ue.samples.map((s) => `  ${s.line}`),
       );
-    if (blackShots > 0) details.push(`${blackShots} recent screenshot(s) are black.`);
+    if (blackShots > 0)
+      details.push(
+        `${blackShots === 1 ? '1 recent screenshot is' : `${blackShots} recent screenshots are`} black (see "Screen recording").`,
+      );
     const events = Array.isArray(sec.defenderEvents) ? sec.defenderEvents : [];
     for (const e of events)
       details.push(`Defender event ${e.id} at ${e.time ?? '?'}: ${e.message.split('\n')[0]}`);

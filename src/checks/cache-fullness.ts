@@ -14,6 +14,7 @@
 import { defineCheck, missingFacts } from '../core/check.js';
 import { factValue } from '../core/facts.js';
 import type { CheckOutcome } from '../core/finding.js';
+import { plural } from '../core/format.js';
 import type { CacheFacts, CacheSegmentRef } from '../facts/cache.js';
 import { withLogEvidence } from './_cache-log-evidence.js';
 
@@ -58,7 +59,10 @@ interface Ctx {
   pendingMin: number;
   pendingSeg: number;
   percent: number;
+  /** "18.2 h of 24 h (75 %)" */
   level: string;
+  /** "18.2 h of 24 h", for sentences that already give the percentage. */
+  amount: string;
   full: boolean;
 }
 
@@ -125,14 +129,14 @@ function damageProblem({ c }: Ctx): Problem | undefined {
   };
 }
 
-function fullProblem({ full, level }: Ctx): Problem | undefined {
+function fullProblem({ full, amount }: Ctx): Problem | undefined {
   if (!full) return undefined;
   return {
     rank: 0,
     outcome: {
       status: 'fail',
       code: 'UWD-CACHE-003',
-      summary: `The offline cache is full (${level}): you can no longer log time on any contract until it uploads.`,
+      summary: `The offline cache is full (${amount}): you can no longer log time on any contract until it uploads.`,
       remediation: UPLOAD,
     },
   };
@@ -147,7 +151,6 @@ function lockProblem({ c, now }: Ctx): Problem | undefined {
         status: 'fail',
         code: 'UWD-CACHE-004',
         summary: `Cached time from the week of ${iso(oldest.lockAt - 7 * 24 * HOUR - 12 * HOUR).slice(0, 10)} was not uploaded before its Work Diary locked (${iso(oldest.lockAt)}), so it can no longer be billed.`,
-        details: [`Oldest waiting: ${segment(oldest)}.`],
         remediation: {
           text: 'Time can no longer be added to a locked week. Contact your client about a bonus or manual adjustment, and keep the cache folder (do not delete it) in case support asks for it.',
           docsUrl: DOCS,
@@ -162,7 +165,6 @@ function lockProblem({ c, now }: Ctx): Problem | undefined {
         status: 'fail',
         code: 'UWD-CACHE-005',
         summary: `Cached time must upload within ${until(oldest.lockAt - now)}: its week's Work Diary locks at ${iso(oldest.lockAt)} and time not uploaded by then is lost.`,
-        details: [`Oldest waiting: ${segment(oldest)}.`],
         remediation: UPLOAD,
       },
     };
@@ -233,7 +235,7 @@ function rejectedProblem({ c }: Ctx): Problem | undefined {
     outcome: {
       status: 'warn',
       code: 'UWD-CACHE-008',
-      summary: `${c.rejected.length} cached segment(s) (${minutes} min) were refused by the server (${codes.join(', ')}) and will not be billed.`,
+      summary: `${plural(c.rejected.length, 'cached segment')} (${minutes} min) ${c.rejected.length === 1 ? 'was' : 'were'} refused by the server (${codes.join(', ')}) and will not be billed.`,
       details: c.rejected.slice(0, 10).map((r) => `contract ${r.contractId}, ${iso(r.slotStart)}: ${r.code}`),
       remediation: {
         text: 'Refused segments are kept, not retried. Ask your client to add the time manually or pay a bonus; for CONTRACT_NOT_ACTIVE check the contract is active, for DEVICE_CONFLICT track on one computer at a time.',
@@ -243,14 +245,14 @@ function rejectedProblem({ c }: Ctx): Problem | undefined {
   };
 }
 
-function nearlyFullProblem({ full, percent, level }: Ctx): Problem | undefined {
+function nearlyFullProblem({ full, percent, amount }: Ctx): Problem | undefined {
   if (full || percent < WARN_PERCENT) return undefined;
   return {
     rank: 6,
     outcome: {
       status: 'warn',
       code: 'UWD-CACHE-002',
-      summary: `The offline cache is ${percent} % full (${level}): when it is full you cannot log time on any contract.`,
+      summary: `The offline cache is ${percent} % full (${amount}): when it is full you cannot log time on any contract.`,
       remediation: UPLOAD,
     },
   };
@@ -299,7 +301,7 @@ function unknownFormat(c: CacheFacts, evidence: Record<string, unknown>): CheckO
     details: [
       c.note ?? 'The cache folder was measured only.',
       c.folders.length > 0
-        ? `${files} file(s), ${bytes} bytes in ${c.folders.map((f) => f.path).join(', ')}.`
+        ? `${plural(files, 'file')}, ${plural(bytes, 'byte')} in ${c.folders.map((f) => f.path).join(', ')}.`
         : 'No cache-like folder was found in the data folder.',
     ],
     evidence: { ...evidence, folders: c.folders },
@@ -319,20 +321,25 @@ function contextOf(c: CacheFacts, collectedAt: string): Ctx {
     pendingSeg: c.pendingSegments ?? 0,
     percent,
     level: `${hours(pendingMin)} of ${hours(capacity)} (${percent} %)`,
+    amount: `${hours(pendingMin)} of ${hours(capacity)}`,
     full: pendingMin >= capacity || c.status?.state === 'CACHE_FULL',
   };
 }
 
-function baseDetails({ c, pendingSeg, level }: Ctx): string[] {
+function baseDetails({ c, now, pendingSeg, level }: Ctx): string[] {
   const oldest = c.oldestPending;
   return [
-    `Cache: ${pendingSeg} segment(s), ${level}, capacity from ${c.capacitySource ?? 'default'}.`,
+    `Cache: ${plural(pendingSeg, 'segment')}, ${level}, capacity from ${c.capacitySource ?? 'default'}.`,
     ...(c.status
       ? [
           `Status: "${c.status.label}"${c.status.lastSuccessAt ? `, last upload ${iso(c.status.lastSuccessAt)}` : ''}.`,
         ]
       : []),
-    ...(oldest ? [`Oldest waiting: ${segment(oldest)}; its week locks ${iso(oldest.lockAt)}.`] : []),
+    ...(oldest
+      ? [
+          `Oldest waiting: ${segment(oldest)}; its week ${oldest.lockAt <= now ? 'locked' : 'locks'} ${iso(oldest.lockAt)}.`,
+        ]
+      : []),
   ];
 }
 

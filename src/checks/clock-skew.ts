@@ -9,6 +9,7 @@ import { defineCheck, missingFacts } from '../core/check.js';
 import type { Platform } from '../core/check.js';
 import { factValue } from '../core/facts.js';
 import { formatDuration } from '../core/format.js';
+import type { ClockFacts } from '../facts/clock.js';
 
 export const WARN_OVER_MS = 30_000;
 export const FAIL_OVER_MS = 5 * 60_000;
@@ -24,10 +25,18 @@ export function looksLikeTimeZone(offsetMs: number): boolean {
   return Math.min(rem, q - rem) <= ZONE_TOLERANCE_MS;
 }
 
-function syncCommands(platform: string): string[] {
+/**
+ * Linux without timedatectl (no systemd): the time services such systems use instead. Advice
+ * must fit what is there, so never `timedatectl` right after "timedatectl is not available".
+ */
+export const NO_TIMEDATECTL_COMMANDS = ['sudo chronyc makestep', 'sudo ntpdate pool.ntp.org'];
+const NO_TIMEDATECTL_TEXT =
+  "timedatectl is not available here: sync the clock with the time service this system uses (chrony or ntpdate, below; or start systemd-timesyncd where it is installed), or turn on automatic time in your desktop's date and time settings, then restart the tracker.";
+
+function syncCommands(platform: string, sync: ClockFacts['sync']): string[] {
   if (platform === 'win32') return ['w32tm /resync', 'start ms-settings:dateandtime'];
   if (platform === 'darwin') return ['sudo systemsetup -setusingnetworktime on'];
-  return ['sudo timedatectl set-ntp true'];
+  return sync.source === 'timedatectl' ? ['sudo timedatectl set-ntp true'] : NO_TIMEDATECTL_COMMANDS;
 }
 
 const UTC_NOTE =
@@ -73,7 +82,7 @@ export const clockSkew = defineCheck({
         ? `Automatic time sync is on (${c.sync.source}${c.sync.server ? `, ${c.sync.server}` : ''})${c.sync.synchronized === false ? ', but the clock is not synchronised yet' : ''}.`
         : c.sync.automatic === false
           ? `Automatic time sync is off (${c.sync.source})${c.sync.note ? `: ${c.sync.note}` : ''}.`
-          : `Whether the OS syncs time automatically is unknown${c.sync.note ? ` (${c.sync.note})` : ''}.`;
+          : `Whether the OS syncs time automatically is unknown${c.sync.note ? `: ${c.sync.note}` : ''}.`;
     const evidence: Record<string, unknown> = {
       reference: ref,
       serviceUrl: c.serviceUrl,
@@ -90,9 +99,12 @@ export const clockSkew = defineCheck({
     };
     const details = [syncText, `Time zone: ${c.timeZone} (${utcOffsetText(c.utcOffsetMinutes)}).`];
     if (c.sntpError) details.push(`SNTP: ${c.sntpError}.`);
+    const noTimedatectl = facts.platform === 'linux' && c.sync.source !== 'timedatectl';
     const fix = {
-      text: 'Turn on automatic date and time, let it sync, then restart the tracker.',
-      commands: syncCommands(facts.platform),
+      text: noTimedatectl
+        ? NO_TIMEDATECTL_TEXT
+        : 'Turn on automatic date and time, let it sync, then restart the tracker.',
+      commands: syncCommands(facts.platform, c.sync),
       docsUrl: 'docs/checks/clock-skew.md',
       fixIds: ['clock-sync'],
     };
@@ -111,7 +123,7 @@ export const clockSkew = defineCheck({
     const offset = ref.offsetMs;
     const effective = Math.max(0, Math.abs(offset) - ref.uncertaintyMs);
     const dir = offset > 0 ? 'ahead of' : 'behind';
-    const words = `${formatDuration(Math.abs(offset))} ${dir} the ${ref.kind === 'service' ? 'service' : 'time server'} (±${formatDuration(ref.uncertaintyMs)})`;
+    const words = `${formatDuration(Math.abs(offset))} ${dir} the ${ref.kind === 'service' ? 'service' : 'time server'}, ±${formatDuration(ref.uncertaintyMs)}`;
     details.unshift(`This clock is ${words}, measured against ${ref.name}.`);
     if (effective > WARN_OVER_MS && looksLikeTimeZone(offset)) {
       details.push(UTC_NOTE);

@@ -12,12 +12,13 @@ import { defineCheck, missingFacts } from '../core/check.js';
 import type { CheckOutcome as CheckResult } from '../core/finding.js';
 import { factValue } from '../core/facts.js';
 import type { Facts } from '../core/facts.js';
+import { plural } from '../core/format.js';
 import type { ScreenFacts, ScreenshotInfo } from '../facts/screen.js';
 
 const DOCS = 'docs/checks/screen-recording.md';
 /** Screenshots older than this say nothing about today's setup. */
 export const RECENT_DAYS = 7;
-const MAC_PANE = 'x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture';
+export const MAC_PANE = 'x-apple.systempreferences:com.apple.preference.security?Privacy_ScreenCapture';
 
 function recent(s: ScreenFacts, nowIso: string): ScreenshotInfo[] {
   const now = Date.parse(nowIso);
@@ -27,24 +28,96 @@ function recent(s: ScreenFacts, nowIso: string): ScreenshotInfo[] {
 /** The macOS bundle id the Screen Recording grant belongs to (HC-Mac, Homebrew cask). */
 export const MAC_BUNDLE_ID = 'com.upwork.Upwork';
 
-function permissionFix(platform: string) {
-  if (platform === 'darwin') {
-    return {
-      text: "Reset Upwork's Screen Recording permission (the command below), then grant it again in System Settings > Privacy & Security > Screen Recording, and quit and reopen Upwork: macOS applies the grant when the app starts.",
-      commands: [`tccutil reset ScreenCapture ${MAC_BUNDLE_ID}`, `open "${MAC_PANE}"`],
-      docsUrl: DOCS,
-      fixIds: ['screen-recording'],
-    };
-  }
-  if (platform === 'linux') {
-    return {
-      text: 'The Upwork app captures screenshots and activity only in an Xorg session. Log out, choose the Xorg session at the login screen (GNOME: the gear icon, "Ubuntu on Xorg"; KDE: "Plasma (X11)"), log in and start Upwork again.',
-      docsUrl: DOCS,
-      fixIds: ['screen-recording'],
-    };
-  }
+/** One thing to do to let the tracker capture again; the check's advice and the fix's plan both read these. */
+export interface CaptureStep {
+  title: string;
+  lines: string[];
+  command?: string;
+  open?: { target: string; label: string };
+}
+
+const RESTART_LINUX: CaptureStep[] = [
+  {
+    title: 'Restart Upwork',
+    lines: ['Quit Upwork and start it again, then check the next screenshot in your Work Diary.'],
+  },
+];
+
+const XORG: CaptureStep[] = [
+  {
+    title: 'Log in with an Xorg session',
+    lines: [
+      'The Upwork app takes screenshots and counts activity only in an Xorg session, never on Wayland.',
+      'Log out. At the login screen pick the Xorg session: GNOME (Ubuntu): the gear icon, "Ubuntu on Xorg"; KDE: "Plasma (X11)". Log in again.',
+    ],
+  },
+  {
+    title: 'Start Upwork again',
+    lines: ['Then start Upwork and check the next screenshot in your Work Diary.'],
+  },
+];
+
+const MAC: CaptureStep[] = [
+  {
+    title: "Reset Upwork's Screen Recording permission",
+    lines: [
+      'An update can leave a stale grant that macOS no longer honours; clearing it asks nothing and changes only this permission.',
+    ],
+    command: `tccutil reset ScreenCapture ${MAC_BUNDLE_ID}`,
+  },
+  {
+    title: 'Grant Screen Recording to Upwork again in System Settings',
+    lines: [
+      'In Privacy & Security > Screen Recording, turn Upwork on (add it with "+" if it is not listed).',
+    ],
+    open: { target: MAC_PANE, label: 'the Screen Recording pane of Privacy & Security' },
+  },
+  {
+    title: 'Quit Upwork and open it again',
+    lines: [
+      'macOS applies the permission when the app starts: quit Upwork from its menu (Cmd-Q), then open it again.',
+    ],
+  },
+];
+
+const WINDOWS: CaptureStep[] = [
+  {
+    title: 'Restart Upwork',
+    lines: [
+      'Quit Upwork from its icon in the notification area (so every Upwork.exe process ends) and start it again, then check the next screenshot in your Work Diary.',
+    ],
+  },
+  {
+    title: 'If screenshots stay black, let Upwork past your security software',
+    lines: [
+      'A security product may block screen capture (see the antivirus check); Webroot, for one, needs upwork.exe allowed under Identity Protection. Updating the graphics driver can help too.',
+    ],
+  },
+];
+
+/**
+ * What lets the tracker capture again, per OS (Linux: by session; an Xorg session that still gives
+ * black screenshots only needs a restart, anything else needs Xorg).
+ */
+export function captureSteps(platform: string, sessionType?: string): CaptureStep[] {
+  if (platform === 'darwin') return MAC;
+  if (platform === 'linux') return sessionType === 'x11' ? RESTART_LINUX : XORG;
+  return WINDOWS;
+}
+
+function permissionFix(platform: string, sessionType?: string) {
+  const list = captureSteps(platform, sessionType);
+  const commands = list.flatMap((st) => [
+    ...(st.command ? [st.command] : []),
+    ...(st.open ? [`open "${st.open.target}"`] : []),
+  ]);
   return {
-    text: 'Restart Upwork. If screenshots stay black, check that no security product blocks screen capture (see the antivirus check) and update your graphics driver.',
+    text: list
+      .map(
+        (st, i) => `${i + 1}. ${st.title}${st.command ? ' (the command below)' : ''}. ${st.lines.join(' ')}`,
+      )
+      .join(' '),
+    ...(commands.length ? { commands } : {}),
     docsUrl: DOCS,
     fixIds: ['screen-recording'],
   };
@@ -78,7 +151,7 @@ function observe(s: ScreenFacts, collectedAt: string): Seen {
     rule: 'black = at least 98 % of pixels under 10 % luma',
   };
   const details: string[] = [
-    `${shots.length} screenshot(s) from the last ${RECENT_DAYS} days examined under ${s.screenshots.folder}: ${black.length} black, ${blank.length} blank${unjudged.length ? `, ${unjudged.length} not judged` : ''}.`,
+    `${plural(shots.length, 'screenshot')} from the last ${RECENT_DAYS} days examined under ${s.screenshots.folder}: ${black.length} black, ${blank.length} blank${unjudged.length ? `, ${unjudged.length} not judged` : ''}.`,
     ...unjudged.map((u) => `Not judged: ${u.file} (${u.verdict}${u.reason ? `: ${u.reason}` : ''})`),
   ];
   const mac = s.macPermission;
@@ -100,17 +173,27 @@ function observe(s: ScreenFacts, collectedAt: string): Seen {
   return { shots, black, blank, evidence, details };
 }
 
-function blackFinding(platform: string, seen: Seen): CheckResult {
+/**
+ * How many of the recent screenshots are `what`, in words that fit the counts: "The tracker's only
+ * recent screenshot is black", "All 4 of …", "1 of the tracker's 10 most recent screenshots is black".
+ */
+export function shotCount(n: number, of: number, what: string): string {
+  if (of === 1) return `The tracker's only recent screenshot is ${what}`;
+  if (n === of) return `All ${of} of the tracker's most recent screenshots are ${what}`;
+  return `${n} of the tracker's ${of} most recent screenshots ${n === 1 ? 'is' : 'are'} ${what}`;
+}
+
+function blackFinding(platform: string, seen: Seen, sessionType?: string): CheckResult {
   return {
     status: 'fail',
     code: 'UWD-SCREEN-005',
-    summary: `${seen.black.length} of the tracker's ${seen.shots.length} most recent screenshots are black, so clients see nothing for that time.`,
+    summary: `${shotCount(seen.black.length, seen.shots.length, 'black')}, so clients see nothing for that time.`,
     details: [
       ...seen.details,
       ...seen.black.map((b) => `Black: ${b.file} (${Math.round((b.blackRatio ?? 0) * 100)} % dark pixels)`),
     ],
     evidence: seen.evidence,
-    remediation: permissionFix(platform),
+    remediation: permissionFix(platform, sessionType),
   };
 }
 
@@ -160,11 +243,15 @@ function macFinding(mac: NonNullable<ScreenFacts['macPermission']>, seen: Seen):
 function linuxFinding(linux: NonNullable<ScreenFacts['linuxSession']>, seen: Seen): CheckResult | undefined {
   const { details, evidence } = seen;
   if (linux.sessionType === 'tty' || linux.sessionType === 'unknown') {
+    // The screenshots were looked at even so: say what they showed, not "Not checked" beside them.
+    const judged = seen.shots.filter((i) => i.verdict === 'ok').length;
     return {
       status: 'skip',
       code: 'UWD-SCREEN-009',
       summary:
-        'Not checked: this terminal is not inside a graphical session (for example over SSH), so the desktop the tracker captures is unknown.',
+        judged > 0
+          ? `Partly checked: ${judged === 1 ? "the tracker's recent screenshot is" : `the tracker's ${judged} recent screenshots are`} not black, but this terminal is not inside a graphical session (for example over SSH), so whether the desktop is an Xorg session is unknown.`
+          : 'Not checked: this terminal is not inside a graphical session (for example over SSH), so the desktop the tracker captures is unknown.',
       details,
       evidence,
     };
@@ -177,7 +264,7 @@ function linuxFinding(linux: NonNullable<ScreenFacts['linuxSession']>, seen: See
       'You are in a Wayland session: the Upwork app takes screenshots and counts activity only in an Xorg session, so it captures nothing here and your activity reads as zero.',
     details,
     evidence,
-    remediation: permissionFix('linux'),
+    remediation: permissionFix('linux', 'wayland'),
   };
 }
 
@@ -186,10 +273,10 @@ function clearFinding(facts: Facts, seen: Seen): CheckResult {
     return {
       status: 'warn',
       code: 'UWD-SCREEN-007',
-      summary: `${seen.blank.length} of the tracker's recent screenshots are a single flat colour, which may mean capture is being blocked.`,
+      summary: `${shotCount(seen.blank.length, seen.shots.length, 'a single flat colour')}, which may mean capture is being blocked.`,
       details: [...seen.details, ...seen.blank.map((b) => `Blank: ${b.file}`)],
       evidence: seen.evidence,
-      remediation: permissionFix(facts.platform),
+      remediation: permissionFix(facts.platform, factValue(facts, 'screen')?.linuxSession?.sessionType),
     };
   }
   // Only screenshots that were actually judged support "not black"; never claim it from none.
@@ -227,7 +314,7 @@ export const screenRecording = defineCheck({
     if (missing) return missing;
     const s = factValue(facts, 'screen')!;
     const seen = observe(s, facts.collectedAt);
-    if (seen.black.length > 0) return blackFinding(facts.platform, seen);
+    if (seen.black.length > 0) return blackFinding(facts.platform, seen, s.linuxSession?.sessionType);
     const blocked =
       (s.macPermission && macFinding(s.macPermission, seen)) ||
       (s.linuxSession && linuxFinding(s.linuxSession, seen));

@@ -12,6 +12,7 @@ import { defineCheck, missingFacts } from '../core/check.js';
 import type { Facts } from '../core/facts.js';
 import { factValue } from '../core/facts.js';
 import type { CheckOutcome } from '../core/finding.js';
+import { plural } from '../core/format.js';
 import type { LogCount, LogEvidenceFacts, LogQuote } from '../facts/log-evidence.js';
 
 const DOCS = 'docs/checks/tracker-logs.md';
@@ -88,7 +89,7 @@ function problems(l: LogEvidenceFacts, now: string): Problem[] {
 function summaryLines(l: LogEvidenceFacts): string[] {
   const line = (name: string, c: LogCount) => `${name}: ${c.count}${c.last ? `, last ${c.last.time}` : ''}`;
   return [
-    `Read ${l.filesRead.length} log file(s) in ${l.logsDir}${l.from ? `, ${l.from} to ${l.to}` : ''}.`,
+    `Read ${plural(l.filesRead.length, 'log file')} in ${l.logsDir}${l.from ? `, ${l.from} to ${l.to}` : ''}.`,
     [
       line('upload attempts', l.uploadAttempts),
       line('failed', l.uploadFailures),

@@ -24,11 +24,13 @@ function hostList(c: ConnectionFacts): string {
 /** The outcome for a connection that fails, by cause. */
 function blocked(c: ConnectionFacts, details: string[], evidence: Record<string, unknown>): CheckOutcome {
   const stage = `${c.failedStage ?? 'first'} stage`;
+  // One full stop: the probe's words may end with their own.
+  const words = c.words.replace(/\.$/, '');
   if (c.cause === 'offline') {
     return {
       status: 'warn',
       code: 'UWD-CONN-002',
-      summary: `This computer is offline (${stage}: ${c.words}). ${CACHE_NOTE}`,
+      summary: `This computer is offline (${stage}: ${words}). ${CACHE_NOTE}`,
       details,
       evidence,
       remediation: {
@@ -67,7 +69,7 @@ function blocked(c: ConnectionFacts, details: string[], evidence: Record<string,
   return {
     status: c.cause === 'service' ? 'warn' : c.cause === 'timeout' ? 'timeout' : 'fail',
     code: a.code,
-    summary: `The tracker cannot reach Upwork (${stage}): ${c.words}. ${CACHE_NOTE}`,
+    summary: `The tracker cannot reach Upwork (${stage}): ${words}. ${CACHE_NOTE}`,
     details,
     evidence,
     remediation: { text: a.text, commands: ['upwork-doctor network'], docsUrl: DOCS },

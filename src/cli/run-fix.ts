@@ -86,7 +86,7 @@ export async function runFixCommand(
       `Checked ${s.total}: ${s.fail} failed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.pass} passed.`,
     );
     const plan = planFixes(first.facts, first.findings, fixes, only);
-    ctx.stdout(renderPlan(plan, first.facts.platform, Boolean(opts.dryRun)));
+    ctx.stdout(renderPlan(plan, first.facts.platform, Boolean(opts.dryRun), ctx.uid === 0));
     if (opts.dryRun || plan.items.length === 0) return ExitCode.Ok;
 
     const env: FixEnv = {

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,8 @@ import { WorkDiaryClient } from './server/client.js';
 import { startServer } from './server/index.js';
 import type { SeedContract } from './server/index.js';
 import { writeJsonAtomic } from './server/atomic.js';
+import { isPidAlive } from '../core/pid.js';
+import { readLock } from './store/lock.js';
 import { openStore } from './store/store.js';
 import { Tracker, syntheticInput } from './tracker.js';
 import { helperScreenshots, logTrackerEvents, runTracking } from './tracking.js';
@@ -638,18 +640,52 @@ export async function newScenarioDir(doctorHome: string, name: string): Promise<
   return dir;
 }
 
-/** Scenario folders are throwaway copies: keep the newest few per name so the doctor home does not grow. */
-export async function pruneScenarioDirs(doctorHome: string, name: string, keep = 3): Promise<void> {
-  const root = path.join(doctorHome, 'scenarios');
-  const mine: { dir: string; mtime: number }[] = [];
-  for (const n of await readdir(root).catch(() => [] as string[])) {
-    if (!n.startsWith(`${name}-`)) continue;
-    const marker = await readFile(path.join(root, n, 'engine', SCENARIO_MARKER), 'utf8').catch(
+/** A live pid in the folder's cache LOCK, Helper pidfile or server.json: something runs on it now. */
+async function scenarioDirInUse(dir: string): Promise<boolean> {
+  const p = enginePaths(dir);
+  const lock = await readLock(path.join(p.cacheDir, 'LOCK'));
+  // A LOCK from another host cannot be checked: treat it as held.
+  if (lock && (lock.host !== os.hostname() || isPidAlive(lock.pid))) return true;
+  for (const file of [path.join(p.engineDir, 'helper.json'), p.serverFile]) {
+    const info = await readFile(file, 'utf8').then(
+      (t) => JSON.parse(t) as { pid?: unknown },
       () => undefined,
     );
-    const builtAt = marker ? (JSON.parse(marker) as ScenarioMarker).builtAt : 0;
-    mine.push({ dir: path.join(root, n), mtime: builtAt });
+    if (typeof info?.pid === 'number' && isPidAlive(info.pid)) return true;
   }
-  mine.sort((a, b) => b.mtime - a.mtime);
-  for (const old of mine.slice(keep)) await rm(old.dir, { recursive: true, force: true });
+  return false;
+}
+
+/** When a scenario folder was built: its marker's builtAt, else (being built, or a damaged marker) the folder's mtime. */
+async function builtAtOf(dir: string): Promise<number> {
+  try {
+    const marker = JSON.parse(
+      await readFile(path.join(dir, 'engine', SCENARIO_MARKER), 'utf8'),
+    ) as ScenarioMarker;
+    if (typeof marker.builtAt === 'number') return marker.builtAt;
+  } catch {
+    // no marker yet, or an unreadable one
+  }
+  return (await stat(dir).catch(() => undefined))?.mtimeMs ?? 0;
+}
+
+/**
+ * Scenario folders are throwaway copies: keep the newest `keep` per name so the doctor home does not
+ * grow. A folder something still runs on (another doctor run, `engine track`, `engine serve`) is
+ * never removed, nor one still being built (no marker yet: its mtime is recent).
+ */
+export async function pruneScenarioDirs(doctorHome: string, name: string, keep = 3): Promise<void> {
+  const root = path.join(doctorHome, 'scenarios');
+  const own = new RegExp(`^${name.replace(/[^\w-]/g, '\\$&')}-[0-9a-f]{8}$`);
+  const mine: { dir: string; builtAt: number }[] = [];
+  for (const n of await readdir(root).catch(() => [] as string[])) {
+    if (!own.test(n)) continue;
+    const dir = path.join(root, n);
+    mine.push({ dir, builtAt: await builtAtOf(dir) });
+  }
+  mine.sort((a, b) => b.builtAt - a.builtAt);
+  for (const old of mine.slice(keep)) {
+    if (await scenarioDirInUse(old.dir)) continue;
+    await rm(old.dir, { recursive: true, force: true });
+  }
 }

@@ -78,7 +78,12 @@ export async function applyPlan(config: ApplyConfig): Promise<ApplyReport> {
       `Nothing was changed: there is no terminal to ask for consent. Pass --yes to apply ${changes.length === 1 ? 'this change' : `these ${changes.length} changes`} (or --dry-run to only see them).`,
     );
     return {
-      results: plan.items.map((i) => ({ fixId: i.fix.id, outcome: 'not-attempted', checks: [] })),
+      results: plan.items.map((i) => ({
+        fixId: i.fix.id,
+        outcome: 'not-attempted',
+        checks: [],
+        message: 'not asked: no terminal; pass --yes',
+      })),
       consentMissing: true,
     };
   }
@@ -123,7 +128,9 @@ export async function applyPlan(config: ApplyConfig): Promise<ApplyReport> {
         fixId: fix.id,
         outcome: 'not-attempted',
         checks: [],
-        message: anyChange ? 'you declined its steps' : 'it needs you to act: see the steps above',
+        // Words that agree with the plan's label: a "[you do it]" fix is left to you, an
+        // "[asks first]" one was skipped because you said no.
+        message: anyChange ? 'skipped: you said no' : 'left to you: follow the steps above',
       });
       continue;
     }

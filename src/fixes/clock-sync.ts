@@ -8,7 +8,7 @@
  */
 import type { Facts } from '../core/facts.js';
 import { factValue } from '../core/facts.js';
-import { looksLikeTimeZone } from '../checks/clock-skew.js';
+import { looksLikeTimeZone, NO_TIMEDATECTL_COMMANDS } from '../checks/clock-skew.js';
 import { defineFix } from './actions.js';
 import type { OpenSpec, Step } from './fix.js';
 import { steps } from './fix.js';
@@ -95,17 +95,21 @@ export const clockSync = defineFix({
         },
       });
     } else if (off !== undefined && Math.abs(off) > 30_000) {
+      // No timedatectl (no systemd): the check's alternatives, never a systemd command.
+      const noSystemd = p === 'linux' && c.sync.source !== 'timedatectl';
       list.push({
         title: 'Sync the clock now',
         action: {
           kind: 'manual',
           reason: 'needs-admin',
           lines: [
-            c.sync.automatic === true
-              ? 'Automatic time is on but the clock is still off: force a sync (administrator), or use "Sync now" in the settings:'
-              : 'Make sure automatic time is on, then force a sync (administrator):',
+            noSystemd
+              ? `timedatectl is not available here: sync with chrony (below), or with ntpdate: ${NO_TIMEDATECTL_COMMANDS[1]}; or in your desktop's date and time settings.`
+              : c.sync.automatic === true
+                ? 'Automatic time is on but the clock is still off: force a sync (administrator), or use "Sync now" in the settings:'
+                : 'Make sure automatic time is on, then force a sync (administrator):',
           ],
-          command: ADMIN_RESYNC[p] ?? ADMIN_RESYNC.linux!,
+          command: noSystemd ? NO_TIMEDATECTL_COMMANDS[0]! : (ADMIN_RESYNC[p] ?? ADMIN_RESYNC.linux!),
           ...(settings ? { open: settings } : {}),
         },
       });

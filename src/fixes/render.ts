@@ -54,7 +54,23 @@ const RISK_LABEL: Record<Fix['risk'], string> = {
   manual: 'you do it',
 };
 
-export function renderPlan(plan: Plan, platform: NodeJS.Platform, dryRun: boolean): string {
+/** "[asks first]" only where there is something to ask: a fix whose planned steps are all manual is yours to do. */
+function riskLabel(item: Plan['items'][number]): string {
+  return item.steps.every((s) => s.action.kind === 'manual') ? RISK_LABEL.manual : RISK_LABEL[item.fix.risk];
+}
+
+/** Why a manual step is not run by the doctor; to root (uid 0) never "needs administrator rights". */
+function notRunWhy(step: Step, admin: boolean): string {
+  if (step.action.kind !== 'manual' || step.action.reason === 'guidance') return '';
+  if (step.action.reason === 'needs-full-disk-access') return ' (not attempted: needs Full Disk Access)';
+  return admin ? ' (not run by the doctor: run it yourself)' : ' (not attempted: needs administrator rights)';
+}
+
+/**
+ * The plan as text. `admin`: the doctor already runs as root (uid 0), so "needs administrator
+ * rights" would be untrue.
+ */
+export function renderPlan(plan: Plan, platform: NodeJS.Platform, dryRun: boolean, admin = false): string {
   const lines: string[] = [];
   if (plan.items.length === 0) {
     lines.push('Nothing to fix: no failing or warning check has a fix this tool can plan.');
@@ -65,15 +81,10 @@ export function renderPlan(plan: Plan, platform: NodeJS.Platform, dryRun: boolea
     );
     for (const item of plan.items) {
       lines.push('');
-      lines.push(`${item.fix.id}: ${item.fix.title} [${RISK_LABEL[item.fix.risk]}]`);
+      lines.push(`${item.fix.id}: ${item.fix.title} [${riskLabel(item)}]`);
       for (const f of item.findings) lines.push(`  for ${f.id} (${f.status}, ${f.code}): ${f.summary}`);
       item.steps.forEach((s, i) => {
-        const manual = s.action.kind === 'manual';
-        const why =
-          manual && s.action.kind === 'manual' && s.action.reason !== 'guidance'
-            ? ` (not attempted: ${s.action.reason === 'needs-admin' ? 'needs administrator rights' : 'needs Full Disk Access'})`
-            : '';
-        lines.push(`  ${i + 1}. ${s.title}${why}`);
+        lines.push(`  ${i + 1}. ${s.title}${notRunWhy(s, admin)}`);
         for (const d of describeStep(s, platform)) lines.push(`       ${d}`);
       });
     }
@@ -95,9 +106,10 @@ export function renderResults(results: readonly FixResult[], runId: string | und
   const lines: string[] = [''];
   for (const r of results) {
     const checks = r.checks.map((c) => `${c.id} ${c.before} → ${c.after}`).join(', ');
-    lines.push(
-      `${r.fixId}: ${OUTCOME_TEXT[r.outcome]}${checks ? ` (${checks})` : ''}${r.message ? `: ${r.message}` : ''}`,
-    );
+    // A fix that was not attempted says why in its own words ("skipped: you said no").
+    const outcome = r.outcome === 'not-attempted' && r.message ? r.message : OUTCOME_TEXT[r.outcome];
+    const extra = r.outcome === 'not-attempted' ? undefined : r.message;
+    lines.push(`${r.fixId}: ${outcome}${checks ? ` (${checks})` : ''}${extra ? `: ${extra}` : ''}`);
   }
   if (runId) lines.push('', `Undo these changes with: upwork-doctor undo ${runId}`);
   return `${lines.join('\n')}\n`;

@@ -106,12 +106,26 @@ export function classifyReachability(endpoints: ReachEndpoint[], pulse?: Network
           cause: 'offline',
           words: `there is no route to the internet (${bad.errorCode})`,
         };
-      return { ...base, cause: 'firewall', words: `a firewall blocks the connection: ${bad.message}` };
+      return { ...base, cause: 'firewall', words: firewallWords(bad.message) };
     case 'tls':
-      return { ...base, cause: 'tls', words: `the secure connection fails: ${bad.message}` };
+      return {
+        ...base,
+        cause: 'tls',
+        words: `the secure connection fails: ${bad.message.replace(/\.$/, '')}`,
+      };
     default:
-      return { ...base, cause: 'service', words: `${host} answers with an error: ${bad.message}` };
+      return {
+        ...base,
+        cause: 'service',
+        words: `${host} answers with an error: ${bad.message.replace(/\.$/, '')}`,
+      };
   }
+}
+
+/** Name the firewall once: the probe's own message usually does ("refused: a firewall is …"). */
+function firewallWords(message: string): string {
+  const msg = message.replace(/\.$/, '');
+  return /firewall/i.test(msg) ? msg : `a firewall blocks the connection: ${msg}`;
 }
 
 /**

@@ -165,7 +165,7 @@ describe('cache-fullness', () => {
       makeFacts({ cache: pending(1440) }, { collectedAt: new Date(NOW).toISOString() }),
     );
     expect(f.summary).toMatch(/no longer log time on any contract/);
-    expect(f.summary).toContain('24 h of 24 h (100 %)');
+    expect(f.summary).toContain('full (24 h of 24 h)');
   });
 
   it('lists the other problems behind the worst one', async () => {

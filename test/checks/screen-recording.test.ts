@@ -4,6 +4,7 @@ import { createTestContext } from '../../src/core/context.js';
 import type { Facts } from '../../src/core/facts.js';
 import type { LinuxSession, MacPermission, ScreenFacts, ScreenshotInfo } from '../../src/facts/screen.js';
 import { screenCollector } from '../../src/facts/screen.js';
+import { screenRecordingFix } from '../../src/fixes/screen-recording.js';
 import { collect, fakeExec, fixture } from '../facts/os-helpers.js';
 import { makeFacts, missing } from '../helpers/facts.js';
 
@@ -184,7 +185,7 @@ describe('screen-recording', () => {
 
   it('black screenshots: counts them and names the files', async () => {
     const f = await screenRecording.run(win([shot('black'), shot('ok')]));
-    expect(f.summary).toMatch(/1 of the tracker's 2 most recent screenshots are black/);
+    expect(f.summary).toMatch(/1 of the tracker's 2 most recent screenshots is black/);
     expect(f.details!.join('\n')).toMatch(/black\.png \(100 % dark pixels\)/);
   });
 });
@@ -197,5 +198,68 @@ describe('screen-recording on Wayland', () => {
     expect(f.summary).toMatch(/Wayland.*only in an Xorg session/);
     expect(f.remediation?.text).toMatch(/"Ubuntu on Xorg".*"Plasma \(X11\)"/);
     expect(JSON.stringify(f.remediation)).not.toMatch(/portal|pipewire|apt install/i);
+  });
+});
+
+/** Wording (issue 12 item 16): counts that fit, and the advice equal to the fix's plan. */
+const shots = (black: number, ok: number) => [
+  ...Array.from({ length: black }, () => shot('black')),
+  ...Array.from({ length: ok }, () => shot('ok')),
+];
+
+describe('screen-recording words', () => {
+  it.each([
+    [1, 0, "The tracker's only recent screenshot is black"],
+    [3, 7, "3 of the tracker's 10 most recent screenshots are black"],
+    [1, 9, "1 of the tracker's 10 most recent screenshots is black"],
+    [4, 0, "All 4 of the tracker's most recent screenshots are black"],
+  ])('%i black of %i more: "%s"', async (black, ok, says) => {
+    const f = await screenRecording.run(win(shots(black, ok)));
+    expect(f.summary).toBe(`${says}, so clients see nothing for that time.`);
+    expect(f.details!.join('\n')).not.toMatch(/\(s\)/);
+  });
+
+  it('one screenshot examined: "1 screenshot", never "1 screenshot(s)"', async () => {
+    const f = await screenRecording.run(lin(session({}), shots(1, 0)));
+    expect(f.details![0]).toMatch(/^1 screenshot from the last 7 days examined/);
+  });
+
+  it('no "Not checked" beside screenshots that were examined (terminal outside a graphical session)', async () => {
+    const f = await screenRecording.run(lin(session({ sessionType: 'unknown' }), shots(0, 10)));
+    expect(f.status).toBe('skip');
+    expect(f.summary).not.toMatch(/Not checked/);
+    expect(f.summary).toMatch(/^Partly checked: the tracker's 10 recent screenshots are not black, but/);
+    const none = await screenRecording.run(lin(session({ sessionType: 'unknown' }), []));
+    expect(none.summary).toMatch(/^Not checked: /);
+  });
+
+  it.each([
+    ['darwin', undefined],
+    ['linux', 'wayland'],
+    ['linux', 'x11'],
+    ['linux', 'unknown'],
+    ['win32', undefined],
+  ] as const)('%s (%s): the advice and the fix plan give the same steps', async (platform, type) => {
+    const facts = makeFacts(
+      { screen: screen(type ? { linuxSession: session({ sessionType: type }) } : {}, shots(2, 3)) },
+      { platform },
+    );
+    const f = await screenRecording.run(facts);
+    expect(f.code).toBe('UWD-SCREEN-005');
+    const plan = screenRecordingFix.plan(facts);
+    const text = f.remediation!.text;
+    // Every step of the plan, in order, is a numbered step of the advice.
+    plan.forEach((s, i) => expect(text).toContain(`${i + 1}. ${s.title}`));
+    expect(text).not.toContain(`${plan.length + 1}. `);
+    const planCommands = plan.flatMap((s) =>
+      s.action.kind === 'manual' && s.action.command ? [s.action.command] : [],
+    );
+    for (const c of planCommands) expect(f.remediation!.commands).toContain(c);
+    // On Xorg the answer is not "log in with Xorg"; elsewhere on Linux it is.
+    if (platform === 'linux') expect(/Xorg session/.test(text)).toBe(type !== 'x11');
+    if (platform === 'darwin') {
+      expect(text).toMatch(/System Settings/);
+      expect(f.remediation!.commands).toContain('tccutil reset ScreenCapture com.upwork.Upwork');
+    }
   });
 });

@@ -101,7 +101,7 @@ describe('the embedded default, on a machine that cannot reach Upwork', () => {
     expect(firewall.code).toBe(1);
     const rep = parse(firewall.stdout);
     expect(find(rep, 'upwork-connection')).toMatchObject({ status: 'fail', code: 'UWD-CONN-005' });
-    expect(find(rep, 'upwork-connection').summary).toMatch(/\(tcp stage\): a firewall blocks/);
+    expect(find(rep, 'upwork-connection').summary).toMatch(/\(tcp stage\): .*firewall/);
     expect(find(rep, 'tls-settings').summary).toMatch(/\(tcp stage\)/);
   }, 90_000);
 

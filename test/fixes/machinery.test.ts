@@ -237,7 +237,7 @@ describe('fix machinery', () => {
     const before = w2.reg.snapshot();
     expect(await w2.fix({})).toBe(1);
     expect(w2.reg.snapshot()).toBe(before);
-    expect(w2.ctx.out.join('')).toContain('raise-level: not attempted');
+    expect(w2.ctx.out.join('')).toContain('raise-level: skipped: you said no');
   });
 
   it('Ctrl-C at a prompt cancels before anything changes', async () => {
@@ -297,7 +297,7 @@ describe('fix machinery', () => {
     const w1 = world(2, { isTTY: true, isCI: false, prompts: scriptedPrompts([true]), open });
     expect(await w1.fix({}, [openPane])).toBe(1);
     expect(open).toHaveBeenCalledWith('x-test://pane');
-    expect(w1.ctx.out.join('')).toMatch(/open-pane: not attempted/);
+    expect(w1.ctx.out.join('')).toMatch(/open-pane: left to you: follow the steps above/);
 
     const open2 = vi.fn(async () => undefined);
     const w2 = world(2, { open: open2 });

@@ -135,9 +135,23 @@ describe('CPU chart', () => {
         },
       ],
     });
-    expect(c.text).toMatch(
-      /^CPU peak 80\.0 % of a core \(Upwork Helper \(helper\), pid 42\) over 3\.0 s, above the 60 % fail line\./,
+    // The peak is one sample; the verdict follows the window average, as the helper-cpu check does.
+    expect(c.text).toBe(
+      'CPU peak 80.0 % of a core (Upwork Helper (helper), pid 42) over 3.0 s; Upwork Helper (helper), pid 42, averaged 42.5 % over the window, above the 25 % warn line (the check judges the average).',
     );
+    expect(c.svg).toContain('average 42.5 %');
+    const avgY = Number(/<line [^>]*y1="([\d.]+)"[^>]*class="avg"/.exec(c.svg)![1]);
+    const warnY = Number(/<line [^>]*y1="([\d.]+)"[^>]*class="mark warn"/.exec(c.svg)![1]);
+    const failY = Number(/<line [^>]*y1="([\d.]+)"[^>]*class="mark fail"/.exec(c.svg)![1]);
+    expect(avgY < warnY && avgY > failY).toBe(true); // drawn between the warn and fail lines
+    // The check's own average wins over the mean of the points when the facts carry it.
+    const measured = cpuChart({
+      windowMs: 3000,
+      warnOver: 25,
+      failOver: 60,
+      series: [{ label: 'x', pid: 1, points: [{ atMs: 0, percent: 90 }], average: 10 }],
+    });
+    expect(measured.text).toMatch(/averaged 10\.0 % over the window, below the 25 % warn line/);
     const helper = /data-pid="42"/.test(c.svg)
       ? /points="([^"]+)"[^>]*data-pid="42"/.exec(c.svg)![1]!.split(' ')
       : [];
@@ -175,8 +189,12 @@ describe('network waterfall', () => {
     expect(c.svg).toContain('✗ TLS');
     expect(c.svg).toContain('140 ms · failed');
     expect(c.svg).toMatch(/class="stage fail" fill="url\(#hatch-net\)" data-stage="tls"/);
-    const dns = Number(/width="([\d.]+)" height="[\d.]+" class="stage pass"[^>]*data-stage="dns"/.exec(c.svg)![1]);
-    const tls = Number(/width="([\d.]+)" height="[\d.]+" class="stage fail"[^>]*data-stage="tls"/.exec(c.svg)![1]);
+    const dns = Number(
+      /width="([\d.]+)" height="[\d.]+" class="stage pass"[^>]*data-stage="dns"/.exec(c.svg)![1],
+    );
+    const tls = Number(
+      /width="([\d.]+)" height="[\d.]+" class="stage fail"[^>]*data-stage="tls"/.exec(c.svg)![1],
+    );
     expect(tls / dns).toBeCloseTo(7, 0);
     expect(c.svg).toContain('not reached');
   });

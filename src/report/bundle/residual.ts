@@ -15,7 +15,11 @@ export class LateSecretError extends Error {
   }
 }
 
-/** Whether any of `values` occurs (as a whole word) in the stream. */
+/**
+ * Whether any of `values` occurs (as a whole word) in the stream. Each value is first looked for
+ * with Buffer.indexOf (native, far faster than a scan in JavaScript); only a chunk where one is
+ * seen, or the seam between two chunks, is searched word by word.
+ */
 async function streamHolds(stream: Readable, values: readonly string[]): Promise<boolean> {
   const set = new LiteralSet();
   let longest = 0;
@@ -23,15 +27,20 @@ async function streamHolds(stream: Readable, values: readonly string[]): Promise
     set.add(v, '');
     longest = Math.max(longest, v.length);
   }
-  let carry = '';
+  const needles = values.map((v) => Buffer.from(v, 'latin1'));
+  let tail = '';
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const text = carry + chunk.toString('latin1');
-    if (set.find(text, 1).length > 0) {
+    // The seam: a value cut by the chunk boundary, with the byte before it.
+    const seam = tail + chunk.toString('latin1', 0, Math.min(chunk.length, longest + 1));
+    const seen = needles.some((n) => chunk.indexOf(n) !== -1);
+    if (set.find(seam, 1).length > 0 || (seen && set.find(tail + chunk.toString('latin1'), 1).length > 0)) {
       stream.destroy();
       return true;
     }
-    // Keep enough of the end to see a value cut by the chunk boundary, with the byte before it.
-    carry = text.slice(Math.max(0, text.length - longest - 1));
+    tail =
+      chunk.length > longest
+        ? chunk.toString('latin1', chunk.length - longest - 1)
+        : (tail + chunk.toString('latin1')).slice(-(longest + 1));
   }
   return false;
 }
@@ -43,14 +52,17 @@ async function streamHolds(stream: Readable, values: readonly string[]): Promise
 export async function scanFinishedArchive(file: string, late: Map<string, string[]>): Promise<void> {
   if (late.size === 0) return;
   let hit: string | undefined;
-  await readZipEntries(file, async (entry, stream) => {
-    const values = late.get(entry.name);
-    if (!values || hit) {
-      // Not inflated: this entry cannot hold a late value (or one was found already).
-      stream.destroy();
-      return;
-    }
-    if (await streamHolds(stream, values)) hit = entry.name;
-  });
+  // Only the entries that could hold a late value are read (and inflated), two at a time.
+  await readZipEntries(
+    file,
+    async (entry, stream) => {
+      if (hit) {
+        stream.destroy();
+        return;
+      }
+      if (await streamHolds(stream, late.get(entry.name) ?? [])) hit ??= entry.name;
+    },
+    { concurrency: 2, select: (entry) => late.has(entry.name) },
+  );
   if (hit) throw new LateSecretError(hit);
 }

@@ -68,7 +68,15 @@ function cpuInputs(p: ProcessesFacts): CpuData | undefined {
     );
     if (points.length === 0 && t.cpuPercent !== null)
       points.push({ atMs: 0, percent: t.cpuPercent }, { atMs: windowMs, percent: t.cpuPercent });
-    return points.length ? [{ label: `${t.name} (${t.role})`, pid: t.pid, points }] : [];
+    if (points.length === 0) return [];
+    return [
+      {
+        label: `${t.name} (${t.role})`,
+        pid: t.pid,
+        points,
+        ...(t.cpuPercent !== null ? { average: t.cpuPercent } : {}),
+      },
+    ];
   });
   if (series.length === 0) return undefined;
   return { windowMs, warnOver: WARN_OVER, failOver: FAIL_OVER, series, method: p.method };

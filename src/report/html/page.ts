@@ -62,7 +62,7 @@ figure h3{font-size:15px;margin:0 0 8px}.caption{margin:8px 0 0;font-size:14px}
 .cpu-line{fill:none;stroke-width:2.5}
 .chart .s0{stroke:var(--c0)}.chart .s1{stroke:var(--c1)}.chart .s2{stroke:var(--c2)}.chart .s3{stroke:var(--c3)}.chart .s4{stroke:var(--c4)}
 .chart text.s0{fill:var(--c0);stroke:none}.chart text.s1{fill:var(--c1);stroke:none}.chart text.s2{fill:var(--c2);stroke:none}.chart text.s3{fill:var(--c3);stroke:none}.chart text.s4{fill:var(--c4);stroke:none}
-.chart .peak{fill:var(--fg)}
+.chart .peak{fill:var(--fg)}.chart .avg{stroke:var(--fg);stroke-width:1.5;stroke-dasharray:1 3}
 .chart .stage.pass{fill:var(--pass)}.chart .errbar{stroke:var(--fg);stroke-width:2}
 .chart .dot.pass{fill:var(--pass)}.chart .dot.warn{fill:var(--warn)}.chart .dot.fail{fill:var(--fail)}
 .chart .ev{stroke:var(--card);stroke-width:1}.chart .ev.upload{fill:var(--pass)}.chart .ev.capture{fill:var(--c0)}.chart .ev.failure,.chart .ev.error{fill:var(--fail)}.chart .ev.restart{fill:var(--c4)}.chart .ev.clock{fill:var(--warn)}.chart .ev.other{fill:var(--muted)}

@@ -110,7 +110,10 @@ export async function readFolderEntries(
         throw new HostileArchiveError(
           `${shown(dir)} holds more than ${Math.round(limits.maxTotalBytes / 1024 ** 2)} MiB; refusing to read it.`,
         );
-      await consume({ name, compressedSize: size, uncompressedSize: size }, createReadStream(full));
+      await consume(
+        { name, index: count - 1, compressedSize: size, uncompressedSize: size },
+        createReadStream(full, { highWaterMark: 1024 * 1024 }),
+      );
     }
   }
   return count;
@@ -119,7 +122,7 @@ export async function readFolderEntries(
 /** Stream the bundle's entries, from a folder or a (possibly encrypted) zip. */
 export async function readBundleEntries(
   file: string,
-  opts: { key?: string | undefined; tmp: string },
+  opts: { key?: string | undefined; tmp: string; concurrency?: number },
   consume: EntryConsumer,
 ): Promise<{ encrypted: boolean; folder: boolean }> {
   // The path the agent gave may itself be a symlink; inside the folder none is followed.
@@ -133,6 +136,6 @@ export async function readBundleEntries(
     return { encrypted: false, folder: true };
   }
   const { zip, encrypted } = await plainZip(file, opts.key, opts.tmp);
-  await readZipEntries(zip, consume);
+  await readZipEntries(zip, consume, { concurrency: opts.concurrency ?? 1 });
   return { encrypted, folder: false };
 }

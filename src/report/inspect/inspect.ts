@@ -22,9 +22,11 @@ import type { Summary } from '../../core/runner.js';
 import { checks as allChecks } from '../../checks/index.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { MANIFEST_NAME } from '../bundle/manifest.js';
-import { LogParser } from '../../facts/logs.js';
-import type { LogEntry } from '../../facts/logs.js';
 import { readBundleEntries } from './entries.js';
+import { LogTail, TimelineCollector } from './timeline.js';
+import type { TimelineEvent } from './timeline.js';
+
+export type { TimelineEvent } from './timeline.js';
 
 /** JSON entries kept in memory for the summary; anything bigger is only hashed. */
 const MAX_JSON = 64 * 1024 * 1024;
@@ -35,17 +37,6 @@ const KEEP_JSON = new Set([
   'cache/cache.json',
   'system/system.json',
 ]);
-
-export interface TimelineEvent {
-  time: string;
-  /** The same moment in epoch ms as the log reader reads it (null when the stamp is unusable). */
-  at: number | null;
-  level: string;
-  /** The log4js category (`upload`, `tracker`, `network`, …). */
-  category: string;
-  text: string;
-  entry: string;
-}
 
 export interface Verification {
   ok: boolean;
@@ -76,67 +67,19 @@ export interface InspectResult {
   events: TimelineEvent[];
 }
 
-const VERSION_RE = /\bUpwork (\d+\.\d+\.\d+(?:\.\d+)?)/;
-const PROBLEM_LEVELS = new Set(['warn', 'error', 'fatal']);
-
-/** The timeline of the bundled logs, read by the one log reader (src/facts/logs.ts), plus the tracker's version. */
-class TimelineCollector {
-  events: TimelineEvent[] = [];
-  version: string | null = null;
-  private readonly cap = 5_000;
-  private readonly parsers = new Map<string, LogParser>();
-
-  line(entry: string, line: string): void {
-    if (!this.version) {
-      const v = VERSION_RE.exec(line);
-      if (v?.[1]) this.version = v[1];
-    }
-    let p = this.parsers.get(entry);
-    if (!p) this.parsers.set(entry, (p = new LogParser()));
-    this.add(entry, p.push(line));
-  }
-
-  end(entry: string): void {
-    this.add(entry, this.parsers.get(entry)?.end() ?? []);
-    this.parsers.delete(entry);
-  }
-
-  private add(entry: string, entries: LogEntry[]): void {
-    for (const e of entries) {
-      if (e.kind !== 'event') continue;
-      const text = e.message.slice(0, 300);
-      this.events.push({ time: e.time, at: e.at, level: e.level, category: e.category, text, entry });
-    }
-    if (this.events.length > this.cap * 2) this.trim();
-  }
-
-  private trim(): void {
-    this.events.sort((a, b) => a.time.localeCompare(b.time));
-    this.events = this.events.slice(-this.cap);
-  }
-
-  /** Events within `hours` of the newest one, oldest first, at most `max`; `problems` keeps warnings and errors only. */
-  recent(hours: number, opts: { max?: number; problems?: boolean } = {}): TimelineEvent[] {
-    this.trim();
-    const lastMs = this.events.reduce((m, e) => Math.max(m, e.at ?? -Infinity), -Infinity);
-    if (!Number.isFinite(lastMs)) return [];
-    const from = lastMs - hours * 3600_000;
-    return this.events
-      .filter((e) => e.at !== null && e.at >= from && (!opts.problems || PROBLEM_LEVELS.has(e.level)))
-      .slice(-(opts.max ?? 60));
-  }
-}
-
+/**
+ * One entry: its sha256 and size; a JSON part is kept (bounded); a log goes to its tail for the
+ * timeline. Nothing else is done per byte, so verifying runs at inflate + sha256 speed.
+ */
 async function consumeEntry(
   name: string,
   stream: Readable,
   keep: boolean,
-  timeline: TimelineCollector | undefined,
+  tail: LogTail | undefined,
 ): Promise<{ sha256: string; size: number; data?: Buffer }> {
   const h = crypto.createHash('sha256');
   let size = 0;
   const chunks: Buffer[] = [];
-  let carry = '';
   for await (const c of stream) {
     const chunk = c as Buffer;
     h.update(chunk);
@@ -148,15 +91,8 @@ async function consumeEntry(
         );
       chunks.push(chunk);
     }
-    if (timeline) {
-      const text = carry + chunk.toString('utf8');
-      const lines = text.split('\n');
-      carry = (lines.pop() ?? '').slice(-64 * 1024);
-      for (const l of lines) timeline.line(name, l.replace(/\r$/, ''));
-    }
+    tail?.push(chunk);
   }
-  if (timeline && carry) timeline.line(name, carry);
-  timeline?.end(name);
   return { sha256: h.digest('hex'), size, ...(keep ? { data: Buffer.concat(chunks) } : {}) };
 }
 
@@ -283,16 +219,20 @@ async function rerunChecks(facts: Facts, ctx: Context): Promise<InspectResult['r
   return { summary: summarize(r.findings), findings: r.findings.map(brief) };
 }
 
-/** One pass over the entries: hashes and sizes of all, the JSON parts kept, log lines to the timeline. */
+/** Entries inflated and hashed at once: zlib inflates on the thread pool, one core each. */
+const CONCURRENCY = Math.max(1, Math.min(os.availableParallelism(), 4));
+
+/** One pass over the entries: hashes and sizes of all, the JSON parts kept, the logs' tails to the timeline. */
 async function readEntries(file: string, key: string | undefined, tmp: string) {
   const actual = new Map<string, { sha256: string; size: number }>();
   const kept = new Map<string, Buffer>();
   const timeline = new TimelineCollector();
-  const how = await readBundleEntries(file, { key, tmp }, async (entry, stream) => {
-    const isLog = entry.name.startsWith('logs/');
-    const r = await consumeEntry(entry.name, stream, KEEP_JSON.has(entry.name), isLog ? timeline : undefined);
+  const how = await readBundleEntries(file, { key, tmp, concurrency: CONCURRENCY }, async (entry, stream) => {
+    const tail = entry.name.startsWith('logs/') ? new LogTail(entry.name, entry.index) : undefined;
+    const r = await consumeEntry(entry.name, stream, KEEP_JSON.has(entry.name), tail);
     actual.set(entry.name, { sha256: r.sha256, size: r.size });
     if (r.data) kept.set(entry.name, r.data);
+    if (tail) timeline.add(tail);
   });
   return { ...how, actual, kept, timeline };
 }
