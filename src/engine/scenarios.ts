@@ -314,7 +314,8 @@ interface Story {
   refreshContracts: () => Promise<WireContract[]>;
 }
 
-const RETRY_WHILE_DOWN_MS = 60 * MINUTE_MS;
+/** How often the story's tracker tries to upload while it tracks (plus once when a block ends). */
+const UPLOAD_EVERY_MS = 60 * MINUTE_MS;
 
 /** Server faults that clear every fault a story may set (patches merge). */
 const NO_FAULTS: Faults = { offline: false, oldTls: false, maintenance: false };
@@ -365,12 +366,14 @@ async function statusChangeStep(x: Story, c: StatusChange, at: number): Promise<
   x.log.info('contracts', `contract ${c.contract} is now ${c.status} (refreshed from the server)`);
 }
 
-/** A block of work, tracked as the app tracks it; it uploads after each segment when the link is up. */
+/**
+ * A block of work, tracked as the app tracks it. After a sealed segment it tries to upload, at most
+ * hourly in the story (the app tries more often and backs off; a day offline stays a short log and a
+ * quick build), and once more when the block ends.
+ */
 async function workStep(x: Story, w: WorkBlock, at: number): Promise<void> {
   await setLink(x, !w.upload);
   const attempt = async () => {
-    // Down, the story retries at most hourly (the app backs off; a day offline stays a short log).
-    if (x.linkDown && x.clock.now() - x.lastAttemptAt < RETRY_WHILE_DOWN_MS) return;
     x.lastAttemptAt = x.clock.now();
     await attemptUpload(x);
   };
@@ -382,7 +385,9 @@ async function workStep(x: Story, w: WorkBlock, at: number): Promise<void> {
     memo: w.memo,
     until: at + w.minutes * MINUTE_MS,
     stepMs: SLOT_MS,
-    afterSeal: attempt,
+    afterSeal: async () => {
+      if (x.clock.now() - x.lastAttemptAt >= UPLOAD_EVERY_MS) await attempt();
+    },
   });
   // Stopping seals the open slot: the app tries that one too.
   if (x.store.stats().pendingSegments > 0) await attempt();
