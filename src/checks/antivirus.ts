@@ -5,6 +5,9 @@
  * Why: web shields and endpoint agents re-sign HTTPS, reset uploads and block screen capture; the
  * tracker then sits in caching mode or uploads black screenshots while everything else works.
  * Never suggests turning protection off: it asks for an exclusion.
+ * About the real app (research/real-app-facts.md, docs/checks/antivirus.md): its process names
+ * (`Upwork.exe` / `upwork` with `--type=` children; macOS `Upwork`) and Upwork's Webroot advice are
+ * verified; the macOS helper names and the upload-error wording in its logs are not.
  */
 import { defineCheck, missingFacts } from '../core/check.js';
 import { factValue } from '../core/facts.js';

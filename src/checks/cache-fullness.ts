@@ -17,6 +17,7 @@ import type { CheckOutcome } from '../core/finding.js';
 import { plural } from '../core/format.js';
 import type { CacheFacts, CacheSegmentRef } from '../facts/cache.js';
 import { withLogEvidence } from './_cache-log-evidence.js';
+import { withStatusReport } from './_cache-status-report.js';
 
 export const WARN_PERCENT = 75;
 /** Fail when the oldest cached segment's week locks within this long. */
@@ -354,7 +355,7 @@ export const cacheFullness = defineCheck({
   run(facts) {
     // logEvidence is optional: only the installed app's unknown cache format uses it.
     const missing = missingFacts(this, facts, ['cache']);
-    if (missing) return missing;
+    if (missing) return withStatusReport(missing, facts);
     const ctx = contextOf(factValue(facts, 'cache')!, facts.collectedAt);
     const evidence = evidenceOf(ctx);
     if (ctx.c.format === 'unknown') return withLogEvidence(unknownFormat(ctx.c, evidence), facts);

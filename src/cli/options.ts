@@ -27,7 +27,7 @@ export function addTargetOptions(cmd: Command): Command {
         .default('auto'),
     )
     .option('--data-dir <dir>', "the tracker's data folder (overrides detection)")
-    .option('--app-dir <dir>', "the folder the Upwork app is installed in (overrides detection)")
+    .option('--app-dir <dir>', 'the folder the Upwork app is installed in (overrides detection)')
     .option(
       '--scenario <name>',
       'a named problem reproduced on the embedded engine (see: upwork-doctor scenarios)',
@@ -39,6 +39,17 @@ export function addOutputOptions(cmd: Command): Command {
     .option('-q, --quiet', 'only problems and the summary')
     .option('-v, --verbose', 'details, timings and debug logs on stderr')
     .option('--no-color', 'no colour (NO_COLOR and FORCE_COLOR are honoured too)');
+}
+
+/**
+ * `--no-input`: never ask a question, for scripts that do have a terminal. Without a terminal, in
+ * CI, with --yes or with a machine format nothing is asked either (cli/status-question.ts).
+ */
+export function addNoInputOption(cmd: Command): Command {
+  return cmd.option(
+    '--no-input',
+    'never ask questions (nothing is asked without a terminal or in CI either)',
+  );
 }
 
 /** `--open` for the commands that can write an HTML page. */

@@ -26,6 +26,8 @@ export interface BundleOptions extends OutputFlags, TargetFlags {
   json?: boolean;
   dryRun?: boolean;
   deadline: number;
+  /** false with --no-input: never ask (cli/status-question.ts). */
+  input?: boolean;
 }
 
 export async function runBundleCommand(
@@ -68,6 +70,10 @@ export async function runBundleCommand(
     });
   } finally {
     await prepared.dispose();
+  }
+  if (!opts.dryRun) {
+    const { askStatusWhenUnknown } = await import('./status-question.js');
+    run = await askStatusWhenUnknown(run, ctx, { input: opts.input, yes: opts.yes, machine: opts.json });
   }
   const report = buildReport(run, exitCodeFor(run));
   const request = {

@@ -37,6 +37,8 @@ export interface CheckOptions extends OutputFlags, TargetFlags {
   timeServer?: string;
   cpuWindow: number;
   strict?: boolean;
+  /** false with --no-input: never ask (cli/status-question.ts). */
+  input?: boolean;
 }
 
 /** Pick the checks from --only and --skip; an unknown id is a usage error. */
@@ -149,6 +151,11 @@ export async function runCheckCommand(
     } finally {
       await prepared.dispose();
     }
+    const { askStatusWhenUnknown } = await import('./status-question.js');
+    result = await askStatusWhenUnknown(result, ctx, {
+      input: opts.input,
+      machine: format !== 'text' && format !== 'html',
+    });
     if (opts.record) {
       const { recordFacts } = await import('./record.js');
       await recordFacts(result.facts, opts.record, ctx);

@@ -20,9 +20,9 @@ export type FactKey = keyof FactMap & string;
 export type NotCollectedReason =
   'needs-admin' | 'needs-full-disk-access' | 'not-applicable' | 'timeout' | 'error';
 
-/** Where a value came from: a command, a registry path, a file, a URL. */
+/** Where a value came from: a command, a registry path, a file, a URL, or the person's own answer. */
 export interface FactSource {
-  kind: 'command' | 'registry' | 'file' | 'url' | 'api' | 'env';
+  kind: 'command' | 'registry' | 'file' | 'url' | 'api' | 'env' | 'person';
   /** e.g. `timedatectl show`, `HKCU\\Software\\...`, `/home/u/.Upwork`, `https://127.0.0.1:4431/time` */
   ref: string;
 }

@@ -2,13 +2,14 @@
  * The one place that asks the person anything (enquirer, loaded only when a question is asked).
  * Answers are shown as words: a confirm reads "yes" or "no" once answered, never `true`/`false`.
  * Without a terminal (or in CI) nothing is asked: confirm throws a UserError naming the flag that
- * gives consent; select answers undefined (the caller then goes on without the answer).
+ * gives consent; select and input answer undefined (the caller then goes on without the answer).
  * enquirer has had no release since 2023; it is kept (DESIGN.md) but only this module imports it,
  * so replacing it touches one file.
  */
 import type { Readable, Writable } from 'node:stream';
 import { CancelledError, UserError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { escapeControl } from './format.js';
 
 export interface Choice {
   /** What is returned. */
@@ -22,6 +23,8 @@ export interface Prompts {
   confirm(message: string, opts?: { initial?: boolean; flagHint?: string }): Promise<boolean>;
   /** Pick one of `choices`; undefined when there is no terminal to ask on. */
   select?(message: string, choices: readonly Choice[]): Promise<string | undefined>;
+  /** A line of free text (at most `maxLength` characters); undefined when there is no terminal. */
+  input?(message: string, opts?: { maxLength?: number }): Promise<string | undefined>;
 }
 
 /** How an answer is shown once given. */
@@ -50,6 +53,11 @@ async function ask<T>(question: Record<string, unknown>, streams: Streams): Prom
   }
 }
 
+function terminalRows(streams: Streams): number {
+  const out = (streams.stdout ?? process.stdout) as Writable & { rows?: number };
+  return out.rows ?? 0;
+}
+
 export function createPrompts(isInteractive: boolean, streams: Streams = {}): Prompts {
   return {
     async confirm(message, opts) {
@@ -76,10 +84,22 @@ export function createPrompts(isInteractive: boolean, streams: Streams = {}): Pr
       if (!isInteractive) return undefined;
       const byLabel = new Map(choices.map((c) => [c.label, c.value]));
       const label = await ask<string>(
-        { type: 'select', message, choices: choices.map((c) => ({ name: c.label })) },
+        {
+          type: 'select',
+          message,
+          choices: choices.map((c) => ({ name: c.label })),
+          // A terminal that reports no size (0 rows) made enquirer show "No matching choices".
+          ...(terminalRows(streams) ? {} : { rows: choices.length + 1 }),
+        },
         streams,
       );
       return byLabel.get(label);
+    },
+    async input(message, opts) {
+      if (!isInteractive) return undefined;
+      const text = await ask<string>({ type: 'input', message }, streams);
+      // Typed words go into reports: bounded, and nothing a terminal would act on (escaped).
+      return escapeControl(String(text ?? '')).slice(0, opts?.maxLength ?? 200);
     },
   };
 }

@@ -10,7 +10,7 @@
  * stopped afterwards, and the Helper process runs in the scenario's mode, as the real app's would.
  * `engine serve` keeps a server running instead; the run then reuses it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
@@ -30,7 +30,15 @@ import { isPidAlive } from '../core/pid.js';
 
 /** Whether a folder already holds an engine (its cache has been created). */
 export function isEngineFolder(dataDir: string): boolean {
-  return existsSync(path.join(enginePaths(dataDir).cacheDir, 'FORMAT'));
+  const p = enginePaths(dataDir);
+  try {
+    statSync(path.join(p.cacheDir, 'FORMAT'));
+    return true;
+  } catch (e) {
+    // A cache folder that cannot be searched hides its FORMAT: with the engine's own folder beside
+    // it this is still an engine, whose unreadable cache is damage to report, not "no engine here".
+    return (e as NodeJS.ErrnoException).code === 'EACCES' && existsSync(p.engineDir);
+  }
 }
 
 /** Initialise an empty embedded folder as a healthy tracker; a folder that holds an engine is left alone. */

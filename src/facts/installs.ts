@@ -5,6 +5,11 @@
  * Why: per-user plus per-machine installs, leftover uninstall entries and a forgotten AppImage are
  * how two trackers end up running against one work diary, or an old one keeps running after an
  * update.
+ * Verified (research/real-app-facts.md): the Windows per-machine and per-user install folders,
+ * /Applications/Upwork.app, the Linux .deb `upwork` in /opt/Upwork (older /opt/upwork,
+ * /usr/share/upwork) and the rpm's name. Not verified: the Uninstall entry's DisplayName and
+ * Publisher (any DisplayName containing "Upwork" is taken), snap/flatpak packages (none official)
+ * and AppImages (none official known): found anyway, since each can run a second tracker.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';

@@ -8,8 +8,9 @@
  * Which processes: those of the target (process-scope.ts): executables inside its install folders,
  * or the pids the reference engine recorded, and their descendants. Name-alikes elsewhere are
  * listed as ignored. Linux: ps-list for discovery, /proc/<pid>/stat utime+stime for CPU. macOS:
- * `ps -o time=` at each sample. Windows: Win32_Process UserModeTime+KernelModeTime, at the two ends
- * of the window inside the batched PowerShell call (one interval: no samples in between).
+ * `ps -o time=` at each sample. Windows: Win32_Process UserModeTime+KernelModeTime at the two ends
+ * of the window and Get-Process TotalProcessorTime every interval in between, all inside the
+ * batched PowerShell call.
  */
 import { readFile, readlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,7 +29,8 @@ import {
   type ProcessRole,
   type ProcessScope,
 } from './process-scope.js';
-import { cpuWindowMs, windowsSnapshot, POWERSHELL_SOURCE } from './windows.js';
+import { cpuIntervalMs, cpuWindowMs, windowsSnapshot, POWERSHELL_SOURCE } from './windows.js';
+import type { WindowsSnapshot, WinProcessSample } from './windows.js';
 
 export {
   baseName,
@@ -247,11 +249,6 @@ async function select(input: CollectorInput, all: ListedProcess[]) {
 
 // ---------- sampling ----------
 
-/** Samples per window: short enough to show a spike, long enough for 100 Hz tick counters. */
-function intervalFor(windowMs: number, minMs: number): number {
-  return Math.min(1000, Math.max(minMs, Math.round(windowMs / 12)));
-}
-
 interface Sampled {
   windowSec: number;
   /** pid → % of one core over the whole window. */
@@ -372,7 +369,7 @@ async function collectLinux(input: CollectorInput, windowMs: number): Promise<Pr
   const { scope, found, ignored } = await select(input, await listProcesses(input));
   const cores = await cpuCount();
   if (found.length === 0) return none(cores, scope, ignored);
-  const intervalMs = intervalFor(windowMs, 100);
+  const intervalMs = cpuIntervalMs(windowMs, 100);
   source('file', `/proc/<pid>/stat (utime+stime), every ${intervalMs} ms`);
   const startedAt = ctx.now();
   const pids = found.map((p) => p.pid);
@@ -418,7 +415,7 @@ async function macPs(input: CollectorInput): Promise<PsRow[]> {
 
 async function collectMac(input: CollectorInput, windowMs: number): Promise<ProcessesFacts> {
   const { ctx, source } = input;
-  const intervalMs = intervalFor(windowMs, 250);
+  const intervalMs = cpuIntervalMs(windowMs, 250);
   source('command', `ps ${MAC_PS_ARGS.join(' ')} (every ${intervalMs} ms)`);
   const rows = await macPs(input);
   const listed = rows.map(macListed);
@@ -462,11 +459,35 @@ async function collectMac(input: CollectorInput, windowMs: number): Promise<Proc
   );
 }
 
+/**
+ * One Windows process's CPU across the window: its readings (first listing, the samples in
+ * between, last listing) turned into % of one core per interval, and the window's average. A
+ * reading that is missing (started late, exited, not readable) leaves a gap, never a zero.
+ */
+export function windowsSeries(
+  snap: Pick<WindowsSnapshot, 'sample1At' | 'cpuSamples' | 'windowMs'>,
+  p: Pick<WinProcessSample, 'pid' | 'cpuStart' | 'cpuEnd'>,
+): { average: number | null; points: { t: number; cpu: number | null }[] } {
+  const t0 = snap.sample1At;
+  const readings = [
+    { t: t0, cpu: p.cpuStart },
+    ...snap.cpuSamples.map((s) => ({ t: s.t, cpu: s.cpu.get(p.pid) ?? null })),
+    { t: snap.windowMs, cpu: p.cpuEnd },
+  ];
+  // Win32_Process and Get-Process times are in 100 ns units.
+  const percent = (a: number | null, b: number | null, ms: number) =>
+    a !== null && b !== null && ms > 0 ? cpuPercent((b - a) / 1e7, ms / 1000) : null;
+  const points = readings.slice(1).map((r, i) => ({
+    t: Math.round(r.t - t0),
+    cpu: percent(readings[i]!.cpu, r.cpu, r.t - readings[i]!.t),
+  }));
+  return { average: percent(p.cpuStart, p.cpuEnd, snap.windowMs - t0), points };
+}
+
 async function collectWindows(input: CollectorInput): Promise<ProcessesFacts> {
   input.source('command', POWERSHELL_SOURCE);
   const startedAt = input.ctx.now();
   const snap = await windowsSnapshot(input);
-  const windowSec = snap.windowMs / 1000;
   const listed: ListedProcess[] = snap.processes.map((p) => ({
     pid: p.pid,
     ppid: p.ppid,
@@ -476,36 +497,39 @@ async function collectWindows(input: CollectorInput): Promise<ProcessesFacts> {
   }));
   const { scope, ignored } = await select(input, listed);
   const inScope = new Set(selectTracker(listed, scope, 'win32').tracker.map((p) => p.pid));
-  const tracker = snap.processes
+  const measured = snap.processes
     .filter((p) => inScope.has(p.pid))
-    .map((p): TrackerProcess => ({
-      pid: p.pid,
-      ppid: p.ppid,
-      name: p.name,
-      role: classifyRole(p.name, p.commandLine),
-      path: p.path,
-      command: p.commandLine,
-      version: p.version,
-      // Win32_Process times are in 100 ns units.
-      cpuPercent:
-        p.cpuStart !== null && p.cpuEnd !== null
-          ? cpuPercent((p.cpuEnd - p.cpuStart) / 1e7, windowSec)
-          : null,
-    }));
-  const series = tracker.map((p) => ({
+    .map((p) => ({ p, cpu: windowsSeries(snap, p) }));
+  const tracker = measured.map(({ p, cpu }): TrackerProcess => ({
     pid: p.pid,
+    ppid: p.ppid,
     name: p.name,
-    role: p.role,
-    points: [{ t: snap.windowMs, cpu: p.cpuPercent }],
+    role: classifyRole(p.name, p.commandLine),
+    path: p.path,
+    command: p.commandLine,
+    version: p.version,
+    cpuPercent: cpu.average,
   }));
+  const series = measured.map(({ cpu }, i) => ({
+    pid: tracker[i]!.pid,
+    name: tracker[i]!.name,
+    role: tracker[i]!.role,
+    points: cpu.points,
+  }));
+  const intervals = Math.max(1, snap.cpuSamples.length + 1);
   return {
-    windowSec: round2(windowSec),
+    windowSec: round2((snap.windowMs - snap.sample1At) / 1000),
     cores: snap.cores,
-    method: 'Win32_Process UserModeTime+KernelModeTime at both ends of the window',
+    method:
+      'Win32_Process UserModeTime+KernelModeTime at both ends of the window, Get-Process TotalProcessorTime in between',
     tracker,
     scope,
     ignored,
-    samples: { startedAt: new Date(startedAt).toISOString(), intervalMs: snap.windowMs, series },
+    samples: {
+      startedAt: new Date(startedAt).toISOString(),
+      intervalMs: Math.round((snap.windowMs - snap.sample1At) / intervals),
+      series,
+    },
   };
 }
 

@@ -1,11 +1,12 @@
 /**
  * Whether the tracker can capture the screen, and whether its recent screenshots are black.
  * macOS: the Screen Recording grant (`kTCCServiceScreenCapture`) read from the system TCC.db, which
- * needs Full Disk Access for the terminal running the doctor. Linux: X11 or Wayland, and on Wayland
- * whether xdg-desktop-portal offers Screenshot/ScreenCast and PipeWire runs. Everywhere: the
+ * needs Full Disk Access for the terminal running the doctor. Linux: X11 or Wayland (the real app
+ * captures only in an Xorg session and has no portal or PipeWire path, research/real-app-facts.md,
+ * so nothing about portals or PipeWire is gathered). Everywhere: the
  * pixels of the newest screenshots in the tracker's data folder (black = at least 98 % of pixels
  * under 10 % luma, FFmpeg blackdetect's defaults), PNG decoded with pngjs and JPEG with jpeg-js.
- * Why: without the permission (or on Wayland without the portal) the tracker uploads black or empty
+ * Why: without the permission (or on Wayland) the tracker uploads black or empty
  * screenshots, and clients may dispute the hours.
  */
 import { open, readdir, stat } from 'node:fs/promises';
@@ -34,10 +35,6 @@ export type MacPermission =
 export interface LinuxSession {
   sessionType: 'x11' | 'wayland' | 'tty' | 'unknown';
   desktop: string | null;
-  /** On Wayland: which portal interfaces answer on the session bus; null when not looked at. */
-  portal: { available: boolean; screenshot: boolean; screenCast: boolean; checkedWith: string } | null;
-  /** On Wayland: whether a PipeWire daemon runs; null when not looked at. */
-  pipewireRunning: boolean | null;
 }
 
 export type ScreenshotVerdict = 'black' | 'blank' | 'ok' | 'unreadable' | 'not-analysed';
@@ -122,14 +119,6 @@ export function detectSessionType(env: Record<string, string | undefined>): Linu
   if (env.WAYLAND_DISPLAY) return 'wayland';
   if (env.DISPLAY) return 'x11';
   return 'unknown';
-}
-
-/** Interfaces in `busctl --user introspect` or `gdbus introspect` output. */
-export function parsePortalIntrospect(stdout: string): { screenshot: boolean; screenCast: boolean } {
-  return {
-    screenshot: /org\.freedesktop\.portal\.Screenshot\b/.test(stdout),
-    screenCast: /org\.freedesktop\.portal\.ScreenCast\b/.test(stdout),
-  };
 }
 
 export const BLACK_LUMA = 0.1 * 255;
@@ -307,33 +296,10 @@ async function macPermission(input: CollectorInput): Promise<MacPermission> {
   return { state: 'collected', db, schema, rows: parseTccRows(r.stdout, schema) };
 }
 
-async function linuxSession(input: CollectorInput): Promise<LinuxSession> {
+function linuxSession(input: CollectorInput): LinuxSession {
   const { ctx, source } = input;
   source('env', 'XDG_SESSION_TYPE, WAYLAND_DISPLAY, DISPLAY, XDG_CURRENT_DESKTOP');
-  const sessionType = detectSessionType(ctx.env);
-  const desktop = ctx.env.XDG_CURRENT_DESKTOP || null;
-  if (sessionType !== 'wayland') return { sessionType, desktop, portal: null, pipewireRunning: null };
-  const dest = 'org.freedesktop.portal.Desktop';
-  const obj = '/org/freedesktop/portal/desktop';
-  let portal: LinuxSession['portal'] = null;
-  const busctl = await ctx.exec('busctl', ['--user', 'introspect', dest, obj], { timeoutMs: 5_000 });
-  if (busctl.code !== null) {
-    source('command', `busctl --user introspect ${dest} ${obj}`);
-    const p = parsePortalIntrospect(busctl.stdout);
-    portal = { available: busctl.code === 0, ...p, checkedWith: 'busctl' };
-  } else {
-    const gdbus = await ctx.exec('gdbus', ['introspect', '--session', '--dest', dest, '--object-path', obj], {
-      timeoutMs: 5_000,
-    });
-    if (gdbus.code !== null) {
-      source('command', `gdbus introspect --session --dest ${dest} --object-path ${obj}`);
-      portal = { available: gdbus.code === 0, ...parsePortalIntrospect(gdbus.stdout), checkedWith: 'gdbus' };
-    }
-  }
-  const pg = await ctx.exec('pgrep', ['-x', 'pipewire'], { timeoutMs: 3_000 });
-  source('command', 'pgrep -x pipewire');
-  const pipewireRunning = pg.code === 0 ? true : pg.code === 1 ? false : null;
-  return { sessionType, desktop, portal, pipewireRunning };
+  return { sessionType: detectSessionType(ctx.env), desktop: ctx.env.XDG_CURRENT_DESKTOP || null };
 }
 
 export const screenCollector = defineCollector({
@@ -343,10 +309,8 @@ export const screenCollector = defineCollector({
   timeoutMs: 20_000,
   async collect(input) {
     const { ctx, target, source, signal } = input;
-    const [mac, linux] = await Promise.all([
-      ctx.platform === 'darwin' ? macPermission(input) : Promise.resolve(null),
-      ctx.platform === 'linux' ? linuxSession(input) : Promise.resolve(null),
-    ]);
+    const mac = ctx.platform === 'darwin' ? await macPermission(input) : null;
+    const linux = ctx.platform === 'linux' ? linuxSession(input) : null;
     input.waitingOn(`looking for screenshots under ${target.dataDir}`);
     source('file', target.dataDir);
     const images = await findImages(target.dataDir, signal);

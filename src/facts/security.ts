@@ -174,6 +174,11 @@ export function exclusionCoversTracker(
   return { coversTracker: matched.length > 0, matched };
 }
 
+/**
+ * Error words a failing upload leaves in a log line. Not verified against the real app's upload
+ * lines (their wording is not public): these are Node/Chromium network error names and common
+ * proxy answers, so a real line may be missed, and a match is evidence, never proof.
+ */
 const PATTERNS: [UploadErrorKind, RegExp, RegExp | null][] = [
   [
     'tls',

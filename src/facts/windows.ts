@@ -3,7 +3,8 @@
  * settings (WinINET, netsh winhttp), the time service (w32tm, W32Time parameters), the TLS settings
  * (SecureProtocols, SCHANNEL keys, root store), Uninstall keys in the 64-bit, 32-bit and per-user
  * hives, SecurityCenter2 antivirus products, Defender status, exclusions and events, and the
- * tracker's processes sampled twice for CPU. Why one call: PowerShell takes 1-3 s to start and CIM
+ * tracker's processes sampled for CPU across the window (a full Win32_Process listing at both ends,
+ * the cheap Get-Process CPU times every interval in between). Why one call: PowerShell takes 1-3 s to start and CIM
  * queries are CPU-heavy, so starting it once per collector would slow the run and skew the very CPU
  * numbers we measure.
  *
@@ -82,6 +83,11 @@ export interface WinProcessSample {
   cpuEnd: number | null;
 }
 
+export interface WinCpuSample {
+  t: number;
+  cpu: Map<number, number | null>;
+}
+
 /** One network-side section of the batch, as the script emitted it; each collector parses its own. */
 export type BatchSection =
   { state: 'ok'; json: Record<string, unknown> } | { state: 'error'; message: string };
@@ -99,7 +105,11 @@ export interface WindowsSnapshot {
   exclusions: DefenderExclusions;
   defenderEvents: DefenderEvent[] | { error: string };
   processes: WinProcessSample[];
-  /** Wall time between the two process samples, ms. */
+  /** Stopwatch time when the first listing was taken, ms (0 in recordings from before it was kept). */
+  sample1At: number;
+  /** CPU times read between the two listings: stopwatch time and pid → 100 ns units (null: unreadable). */
+  cpuSamples: WinCpuSample[];
+  /** Stopwatch time after the second listing, ms. */
   windowMs: number;
   cores: number;
 }
@@ -155,6 +165,23 @@ const HEADER = [
 const FOOTER = '$o | ConvertTo-Json -Depth 6 -Compress';
 
 /**
+ * Between the two listings, the tracker's CPU times every interval (as Linux and macOS sample), so
+ * the report's chart and the verdict see the window and not only its two ends. Get-Process is used
+ * there because a CIM query per interval would cost the very CPU being measured; its
+ * TotalProcessorTime is the same kernel counter as UserModeTime+KernelModeTime (100 ns ticks). A
+ * fixed number of steps bounds the loop; the last sleep makes up the rest of the window.
+ */
+export function cpuSampling(windowMs: number): string[] {
+  const w = Math.max(0, Math.round(windowMs));
+  const interval = cpuIntervalMs(w, 250);
+  const steps = Math.max(0, Math.ceil(w / interval) - 1);
+  return [
+    `$o.cpuSamples=@(for($i=1;$i -le ${steps};$i++){Start-Sleep -Milliseconds ${interval};[ordered]@{t=$sw.ElapsedMilliseconds;cpu=@(Get-Process -Name 'Upwork*' -ErrorAction SilentlyContinue | ForEach-Object {[ordered]@{ProcessId=$_.Id;Cpu=$(if($_.TotalProcessorTime){$_.TotalProcessorTime.Ticks}else{$null})}})}})`,
+    `$left=${w}-($sw.ElapsedMilliseconds-$o.sample1At);if($left -gt 0){Start-Sleep -Milliseconds $left}`,
+  ];
+}
+
+/**
  * The script; only integers are interpolated into it (never user input). `proxy` is the proxy
  * section alone, for a command that needs nothing else (the network command).
  */
@@ -175,7 +202,8 @@ export function windowsScript(windowMs: number, scope: 'run' | 'proxy' = 'run'):
     'function Snap{@(Get-CimInstance Win32_Process -Filter "Name LIKE \'Upwork%\'" | ForEach-Object {[ordered]@{ProcessId=$_.ProcessId;ParentProcessId=$_.ParentProcessId;Name=$_.Name;ExecutablePath=$_.ExecutablePath;CommandLine=$_.CommandLine;Cpu=([int64]$_.UserModeTime+[int64]$_.KernelModeTime);Version=$(if($_.ExecutablePath){(Get-Item -LiteralPath $_.ExecutablePath).VersionInfo.ProductVersion}else{$null})}})}',
     '$sw=[Diagnostics.Stopwatch]::StartNew()',
     '$o.sample1=Snap',
-    `Start-Sleep -Milliseconds ${Math.max(0, Math.round(windowMs))}`,
+    '$o.sample1At=$sw.ElapsedMilliseconds',
+    ...cpuSampling(windowMs),
     '$o.sample2=Snap',
     '$o.windowMs=$sw.ElapsedMilliseconds',
     '$o.cores=[Environment]::ProcessorCount',
@@ -312,6 +340,20 @@ function parseSamples(o: Json): WinProcessSample[] {
   return out;
 }
 
+/** The CPU times read between the listings; a sample without its time is dropped. */
+export function parseCpuSamples(v: unknown): WinCpuSample[] {
+  return toArray(v).flatMap((raw) => {
+    const t = num((raw as Json).t);
+    if (t === null) return [];
+    const cpu = new Map<number, number | null>();
+    for (const p of toArray((raw as Json).cpu)) {
+      const pid = num((p as Json).ProcessId);
+      if (pid !== null) cpu.set(pid, num((p as Json).Cpu));
+    }
+    return [{ t, cpu }];
+  });
+}
+
 export function parseSection(o: Json, name: NetworkSectionKey): BatchSection {
   const err = o[`${name}Error`];
   if (typeof err === 'string') return { state: 'error', message: err.trim() };
@@ -363,6 +405,8 @@ export function parseWindowsSnapshot(stdout: string): WindowsSnapshot {
     exclusions: parseExclusions(o),
     defenderEvents: parseDefenderEvents(o),
     processes: parseSamples(o),
+    sample1At: num(o.sample1At) ?? 0,
+    cpuSamples: parseCpuSamples(o.cpuSamples),
     windowMs: num(o.windowMs) ?? 0,
     cores: num(o.cores) ?? 1,
   };
@@ -378,7 +422,7 @@ export const POWERSHELL_ARGS = [
 ];
 /** How it is named in the facts' sources. */
 export const POWERSHELL_SOURCE =
-  'powershell.exe -NoProfile -EncodedCommand <Internet Settings, netsh winhttp, w32tm, SCHANNEL, root store, Uninstall keys, SecurityCenter2 AntiVirusProduct, Get-MpComputerStatus, Get-MpPreference, Get-WinEvent Defender/Operational, Win32_Process x2>';
+  'powershell.exe -NoProfile -EncodedCommand <Internet Settings, netsh winhttp, w32tm, SCHANNEL, root store, Uninstall keys, SecurityCenter2 AntiVirusProduct, Get-MpComputerStatus, Get-MpPreference, Get-WinEvent Defender/Operational, Win32_Process x2 with Get-Process CPU times between>';
 
 /**
  * Keyed by the run's options object, which the runner hands to every collector of one run: a
@@ -394,6 +438,11 @@ const latestRun = new WeakMap<Context, { p: Promise<WindowsSnapshot>; windowMs: 
 
 /** Without a run (the network command): the proxy section alone, once per Context. */
 const proxyOnly = new WeakMap<Context, Promise<WindowsSnapshot>>();
+
+/** Samples per window: short enough to show a spike, long enough for the OS's CPU-time counters. */
+export function cpuIntervalMs(windowMs: number, minMs: number): number {
+  return Math.min(1000, Math.max(minMs, Math.round(windowMs / 12)));
+}
 
 export function cpuWindowMs(options: CollectorInput['options']): number {
   const sec = typeof options.cpuWindowSec === 'number' && options.cpuWindowSec > 0 ? options.cpuWindowSec : 3;

@@ -14,10 +14,33 @@ import { steps } from './fix.js';
 
 export const TRACKER_HOSTS = ['*.upwork.com', 'upwork.com'];
 
-function processNames(platform: string): string[] {
-  if (platform === 'win32') return ['Upwork.exe', 'Upwork Helper.exe'];
-  if (platform === 'darwin') return ['Upwork', 'Upwork Helper'];
-  return ['upwork', 'Upwork Helper'];
+/**
+ * The tracker's process names per OS (research/real-app-facts.md). Windows and Linux: one
+ * executable, `Upwork.exe` / `upwork`, whose Electron children run the same file with `--type=…`
+ * (verified: package manifests and the app's Electron build), so there is no "Upwork Helper" to
+ * exclude there. macOS: `Upwork` and its helper apps (the helper names follow Electron's
+ * conventions; not verified on the app).
+ */
+export function processNames(platform: string): string[] {
+  if (platform === 'win32') return ['Upwork.exe'];
+  if (platform === 'darwin')
+    return [
+      'Upwork',
+      'Upwork Helper',
+      'Upwork Helper (GPU)',
+      'Upwork Helper (Renderer)',
+      'Upwork Helper (Plugin)',
+    ];
+  return ['upwork'];
+}
+
+/** Upwork's own advice for a product, labelled as such (help center, HC-TS 211064058). */
+function upworkAdviceFor(p: SecurityProduct, platform: string): string[] {
+  if (p.vendor === 'Webroot' && platform === 'win32')
+    return [
+      "Upwork's advice for Webroot (help center, Troubleshooting): allow upwork.exe under Identity Protection.",
+    ];
+  return [];
 }
 
 function folders(facts: Facts): string[] {
@@ -65,6 +88,7 @@ export const antivirusExclusion = defineFix({
             `  folders:   ${dirs.join('; ')}`,
             `  processes: ${procs.join('; ')}`,
             `  web/HTTPS scanning exceptions: ${TRACKER_HOSTS.join(', ')}`,
+            ...upworkAdviceFor(p, facts.platform),
             defender
               ? 'Defender exclusions need an administrator; in an administrator PowerShell:'
               : 'On a managed computer, send this list to your IT team instead.',

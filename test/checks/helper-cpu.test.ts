@@ -15,6 +15,12 @@ const table: Row[] = [
   ['win32: helper at 97 % of a core', () => windowsFacts('batch-busy-helper.json'), 'fail', 'UWD-CPU-003'],
   ['win32: 5.8 and 5.6 running at once', () => windowsFacts('batch-duplicates.json'), 'fail', 'UWD-CPU-004'],
   [
+    'win32: renderer busy half the window (sampled across it)',
+    () => windowsFacts('batch-busy-renderer-samples.json'),
+    'warn',
+    'UWD-CPU-002',
+  ],
+  [
     'win32: helper at 40 %',
     () =>
       makeFacts(
@@ -80,6 +86,11 @@ const table: Row[] = [
   ],
   ['linux: not collected (error)', () => makeFacts({ processes: missing('error') }), 'skip', 'UWD-CPU-000'],
 ];
+
+it('win32: the verdict names the samples taken across the window', async () => {
+  const f = helperCpu.run(await windowsFacts('batch-busy-renderer-samples.json'));
+  expect(f.details!.join('\n')).toMatch(/Measured over 3\.17 s .*, 12 samples\)/);
+});
 
 describe('helper-cpu', () => {
   it.each(table)('%s → %s %s', async (_name, facts, status, code) => {

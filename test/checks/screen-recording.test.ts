@@ -47,11 +47,8 @@ async function tccDenied(): Promise<MacPermission> {
 const session = (over: Partial<LinuxSession>): LinuxSession => ({
   sessionType: 'x11',
   desktop: 'GNOME',
-  portal: null,
-  pipewireRunning: null,
   ...over,
 });
-const portalOk = { available: true, screenshot: true, screenCast: true, checkedWith: 'busctl' };
 
 const mac = async (p: Promise<MacPermission>, shots?: ScreenshotInfo[]) =>
   makeFacts({ screen: screen({ macPermission: await p }, shots) }, { platform: 'darwin' });
@@ -108,27 +105,14 @@ const table: Row[] = [
   // Linux
   ['linux: X11', () => lin(session({})), 'pass', 'UWD-SCREEN-001'],
   [
-    'linux: Wayland, even with a portal and PipeWire (the app captures only on Xorg)',
-    () => lin(session({ sessionType: 'wayland', portal: portalOk, pipewireRunning: true })),
+    'linux: Wayland (the app captures only on Xorg)',
+    () => lin(session({ sessionType: 'wayland' })),
     'fail',
     'UWD-SCREEN-008',
   ],
   [
-    'linux: Wayland without portal',
-    () =>
-      lin(
-        session({
-          sessionType: 'wayland',
-          portal: { ...portalOk, available: false, screenshot: false, screenCast: false },
-          pipewireRunning: true,
-        }),
-      ),
-    'fail',
-    'UWD-SCREEN-008',
-  ],
-  [
-    'linux: Wayland, PipeWire not running',
-    () => lin(session({ sessionType: 'wayland', portal: portalOk, pipewireRunning: false })),
+    'linux: Wayland on KDE',
+    () => lin(session({ sessionType: 'wayland', desktop: 'KDE' })),
     'fail',
     'UWD-SCREEN-008',
   ],
@@ -192,9 +176,7 @@ describe('screen-recording', () => {
 
 describe('screen-recording on Wayland', () => {
   it('fails with Xorg advice only (GNOME "Ubuntu on Xorg", KDE "Plasma (X11)"), no portal or PipeWire', async () => {
-    const f = await screenRecording.run(
-      lin(session({ sessionType: 'wayland', portal: portalOk, pipewireRunning: true })),
-    );
+    const f = await screenRecording.run(lin(session({ sessionType: 'wayland' })));
     expect(f.summary).toMatch(/Wayland.*only in an Xorg session/);
     expect(f.remediation?.text).toMatch(/"Ubuntu on Xorg".*"Plasma \(X11\)"/);
     expect(JSON.stringify(f.remediation)).not.toMatch(/portal|pipewire|apt install/i);

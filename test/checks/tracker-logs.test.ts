@@ -6,6 +6,7 @@ import { allZeroCounts, classifyEvent, readLogEvidence } from '../../src/facts/l
 import { parseLogText, type LogEvent } from '../../src/facts/logs.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
 import { makeFacts, missing } from '../helpers/facts.js';
+import { unknownCacheFacts } from '../helpers/engine-facts.js';
 
 const NOW = '2026-12-01T09:00:00.000Z';
 const home = (os: string) => {
@@ -113,28 +114,7 @@ describe('log event classification', () => {
 describe('cache-fullness on the installed app, from the logs', () => {
   it('unknown cache format + failing uploads: a warning quoted from the logs; no logs: the skip', async () => {
     const { cacheFullness } = await import('../../src/checks/cache-fullness.js');
-    const cache = {
-      format: 'unknown',
-      cacheDir: '/d',
-      formatVersion: null,
-      note: 'private format',
-      pendingSegments: null,
-      pendingMinutes: null,
-      capacityMinutes: null,
-      capacitySource: null,
-      oldestPending: null,
-      newestPending: null,
-      rejected: [],
-      quarantined: [],
-      tornTail: null,
-      damaged: [],
-      status: null,
-      probe: null,
-      anotherDeviceLive: null,
-      engineNow: null,
-      files: { journalFiles: 0, journalBytes: 0, blobFiles: 0, blobBytes: 0, totalBytes: 0 },
-      folders: [],
-    } as never;
+    const cache = unknownCacheFacts();
     const logEvidence = await readLogEvidence(logs('linux', '.Upwork'), '/nowhere');
     const f = await cacheFullness.run(makeFacts({ cache, logEvidence }, { collectedAt: NOW }));
     expect([f.status, f.code]).toEqual(['warn', 'UWD-CACHE-011']);

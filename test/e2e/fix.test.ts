@@ -9,10 +9,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { shellQuote } from '../../src/fixes/fix.js';
-import { BIN, ROOT, tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/cli.js';
+import { NOBODY, isRoot, useCliAsNobody } from '../helpers/as-nobody.js';
 
-const isRoot = process.getuid?.() === 0;
-const NOBODY = 65534;
+// The CLI runs from a copy nobody can read, wherever the checkout is (a 0700 mktemp -d clone too).
+const cliAs = useCliAsNobody();
 const haveScript = spawnSync('script', ['--version']).status === 0;
 
 interface Run {
@@ -58,10 +59,10 @@ function spawnAs(
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
-      cwd: ROOT,
+      cwd: cliAs.root,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
-      ...(isRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+      ...cliAs.user,
     });
     let stdout = '';
     let stderr = '';
@@ -82,7 +83,7 @@ function spawnAs(
 }
 
 const cli = (args: string[], env: Record<string, string | undefined>) =>
-  spawnAs(process.execPath, [BIN, ...args], env);
+  spawnAs(process.execPath, [cliAs.bin, ...args], env);
 const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 
 describe('fix (e2e, data folder you cannot write to)', () => {
@@ -143,7 +144,7 @@ describe('fix (e2e, data folder you cannot write to)', () => {
 
 describe.skipIf(!haveScript && !process.env.CI)('fix at a real terminal (pty via script)', () => {
   const inPty = (data: string, env: Record<string, string | undefined>, keys: string) => {
-    const cmd = [process.execPath, BIN, 'fix', '--data-dir', data, '--only', 'data-dir']
+    const cmd = [process.execPath, cliAs.bin, 'fix', '--data-dir', data, '--only', 'data-dir']
       .map(shellQuote)
       .join(' ');
     let sent = false;

@@ -131,6 +131,36 @@ describe('processes collector with recorded outputs', () => {
     ]);
   });
 
+  it('Windows: CPU sampled across the window, so a burst in the middle shows and a gap stays a gap', async () => {
+    const { ctx } = winContext('batch-busy-renderer-samples.json');
+    const { value } = await collect(processesCollector, ctx);
+    // The window is measured from the first listing (180 ms into the script) to the end (3345 ms).
+    expect(value.windowSec).toBe(3.17);
+    expect(value.method).toMatch(/Get-Process TotalProcessorTime in between/);
+    const renderer = value.samples!.series.find((s) => s.role === 'renderer')!;
+    expect(renderer.points).toHaveLength(12);
+    expect(renderer.points.map((p) => p.t)).toEqual([
+      251, 502, 753, 1004, 1255, 1506, 1757, 2008, 2259, 2510, 2761, 3165,
+    ]);
+    expect(renderer.points.map((p) => Math.round(p.cpu!))).toEqual([
+      5, 5, 5, 5, 100, 100, 100, 100, 100, 100, 5, 5,
+    ]);
+    // The average over the window is what the verdict reads; the samples are time-weighted to it.
+    const avg = value.tracker.find((p) => p.role === 'renderer')!.cpuPercent!;
+    expect(avg).toBe(50.2);
+    let prev = 0;
+    const weighted = renderer.points.reduce((a, p) => {
+      const w = a + p.cpu! * (p.t - prev);
+      prev = p.t;
+      return w;
+    }, 0);
+    expect(weighted / 3165).toBeCloseTo(avg, 0);
+    // The app's CPU time could not be read in sample 6: the two intervals around it are unknown.
+    const app = value.samples!.series.find((s) => s.role === 'app')!;
+    expect(app.points.map((p) => p.cpu)).toEqual([2, 2, 2, 2, 2, null, null, 2, 2, 2, 2, 2]);
+    expect(value.samples!.intervalMs).toBe(264);
+  });
+
   it('Windows: a GPU child of Upwork.exe is classified from its --type switch', async () => {
     const { ctx } = winContext('batch-clean.json');
     const { value } = await collect(processesCollector, ctx);

@@ -131,7 +131,7 @@ describe('windowsSnapshot: one batched PowerShell call', () => {
     expect(script).toContain('root/SecurityCenter2');
     expect(script).toContain('WOW6432Node');
     expect(script).toContain('HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall');
-    expect(script).toContain('Start-Sleep -Milliseconds 50');
+    expect(script).toContain('$left=50-');
     expect(inst.value.installs).toHaveLength(1);
     expect(procs.value.tracker.map((p) => p.name)).toEqual(['Upwork.exe', 'Upwork.exe', 'Upwork.exe']);
     expect(sec.value.products[0]).toMatchObject({
@@ -142,8 +142,15 @@ describe('windowsSnapshot: one batched PowerShell call', () => {
     expect(inst.sources[0]!.ref).toMatch(/^powershell\.exe/);
   });
 
-  it('the script interpolates only the window, as an integer', () => {
-    expect(windowsScript(2999.6)).toContain('Start-Sleep -Milliseconds 3000');
+  it('the script interpolates only the window, as integers: samples every interval, the rest slept', () => {
+    const script = windowsScript(2999.6);
+    // 3 s at 250 ms: 11 samples between the two listings, then sleep what is left of 3000 ms.
+    expect(script).toContain('for($i=1;$i -le 11;$i++){Start-Sleep -Milliseconds 250;');
+    expect(script).toContain('$left=3000-($sw.ElapsedMilliseconds-$o.sample1At)');
+    expect(script.indexOf('$o.sample1=Snap')).toBeLessThan(script.indexOf('$o.cpuSamples='));
+    expect(script.indexOf('$o.cpuSamples=')).toBeLessThan(script.indexOf('$o.sample2=Snap'));
+    // A window shorter than one interval: no samples in between, the two listings still bound it.
+    expect(windowsScript(100)).toContain('$i -le 0;');
   });
 
   it('PowerShell failing or timing out becomes not-collected with the reason', async () => {

@@ -27,14 +27,14 @@ describe('screen-recording fix', () => {
     [
       'linux',
       screen({
-        linuxSession: { sessionType: 'wayland', desktop: 'GNOME', portal: null, pipewireRunning: null },
+        linuxSession: { sessionType: 'wayland', desktop: 'GNOME' },
       }),
       undefined,
       /only in an Xorg session[\s\S]*"Ubuntu on Xorg"[\s\S]*"Plasma \(X11\)"/,
     ],
     [
       'linux',
-      screen({ linuxSession: { sessionType: 'x11', desktop: 'GNOME', portal: null, pipewireRunning: null } }),
+      screen({ linuxSession: { sessionType: 'x11', desktop: 'GNOME' } }),
       undefined,
       /start it again/,
     ],
@@ -50,7 +50,7 @@ describe('screen-recording fix', () => {
 
   it('linux on Wayland: Xorg advice only, never a portal or PipeWire', () => {
     const s = screen({
-      linuxSession: { sessionType: 'wayland', desktop: 'GNOME', portal: null, pipewireRunning: false },
+      linuxSession: { sessionType: 'wayland', desktop: 'GNOME' },
     });
     const text = JSON.stringify(screenRecordingFix.plan(makeFacts({ screen: s }, { platform: 'linux' })));
     expect(text).toMatch(/Xorg/);
@@ -122,7 +122,7 @@ describe('antivirus-exclusion fix', () => {
     const [a] = manual(steps);
     expect(a).toMatchObject({ reason: 'needs-admin', open: { target: 'windowsdefender://threatsettings' } });
     expect(a!.command).toBe(
-      'Add-MpPreference -ExclusionPath "C:\\Program Files\\Upwork" -ExclusionPath "C:\\Users\\t\\AppData\\Local\\Upwork" -ExclusionProcess "Upwork.exe" -ExclusionProcess "Upwork Helper.exe"',
+      'Add-MpPreference -ExclusionPath "C:\\Program Files\\Upwork" -ExclusionPath "C:\\Users\\t\\AppData\\Local\\Upwork" -ExclusionProcess "Upwork.exe"',
     );
     expect(a!.lines.join('\n')).toContain('*.upwork.com');
   });
@@ -146,7 +146,38 @@ describe('antivirus-exclusion fix', () => {
       'Upload the cached time, then check again',
     ]);
     expect(steps.every((s) => s.action.kind === 'manual')).toBe(true);
-    expect(manual(steps)[0]!.lines.join('\n')).toMatch(/processes: upwork; Upwork Helper/);
+    expect(manual(steps)[0]!.lines.join('\n')).toMatch(/processes: upwork$/m);
+    expect(JSON.stringify(steps)).not.toMatch(/Upwork Helper/);
+  });
+
+  it('process names per OS: one executable on Windows and Linux, the helper apps only on macOS', () => {
+    const names = (platform: 'win32' | 'darwin' | 'linux') =>
+      manual(
+        antivirusExclusion.plan(
+          makeFacts({ security: security([product('ESET Security', 'ESET')]) }, { platform }),
+        ),
+      )[0]!.lines.find((l) => l.includes('processes:'));
+    expect(names('win32')).toBe('  processes: Upwork.exe');
+    expect(names('linux')).toBe('  processes: upwork');
+    expect(names('darwin')).toBe(
+      '  processes: Upwork; Upwork Helper; Upwork Helper (GPU); Upwork Helper (Renderer); Upwork Helper (Plugin)',
+    );
+  });
+
+  it("Webroot on Windows: Upwork's own advice, labelled as Upwork's", () => {
+    const lines = (platform: 'win32' | 'linux') =>
+      manual(
+        antivirusExclusion.plan(
+          makeFacts(
+            { security: security([product('Webroot SecureAnywhere', 'Webroot')]) },
+            { platform, target },
+          ),
+        ),
+      )[0]!.lines.join('\n');
+    expect(lines('win32')).toContain(
+      "Upwork's advice for Webroot (help center, Troubleshooting): allow upwork.exe under Identity Protection.",
+    );
+    expect(lines('linux')).not.toContain('Webroot (help center');
   });
 
   it('nothing active: no steps', () => {

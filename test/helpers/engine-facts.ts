@@ -1,4 +1,4 @@
-/** Shared builders for engine-shaped test data: a contract and the cache facts of an engine folder. */
+/** Shared builders for engine-shaped test data: a contract and the cache facts of an engine folder (or the installed app's). */
 import type { Contract } from '../../src/engine/index.js';
 import type { CacheFacts } from '../../src/facts/cache.js';
 
@@ -45,4 +45,18 @@ export function engineCacheFacts(over: Partial<CacheFacts> = {}): CacheFacts {
     folders: [],
     ...over,
   };
+}
+
+/** The installed app's cache facts as the collector leaves them: format unknown, nothing counted. */
+export function unknownCacheFacts(): CacheFacts {
+  return engineCacheFacts({
+    format: 'unknown',
+    cacheDir: '/d',
+    formatVersion: null,
+    note: 'private format',
+    pendingSegments: null,
+    pendingMinutes: null,
+    capacityMinutes: null,
+    capacitySource: null,
+  });
 }

@@ -1,7 +1,7 @@
 /** `upwork-doctor bundle`: the support ticket bundle. Wiring only; the body loads lazily. */
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
-import { addOutputOptions, addTargetOptions, positiveNumber, seconds } from '../options.js';
+import { addNoInputOption, addOutputOptions, addTargetOptions, positiveNumber, seconds } from '../options.js';
 
 export function registerBundle(program: Command, host: CommandHost): void {
   const cmd = program
@@ -20,6 +20,7 @@ export function registerBundle(program: Command, host: CommandHost): void {
     .option('--dry-run', 'list what the bundle would hold, and write nothing')
     .option('--deadline <seconds>', 'deadline for the doctor run inside the bundle', seconds.deadline, 15);
   addOutputOptions(cmd);
+  addNoInputOption(cmd);
   cmd.addHelpText(
     'after',
     `

@@ -3,6 +3,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { CommandHost } from '../host.js';
 import {
+  addNoInputOption,
   addOpenOption,
   addOutputOptions,
   addTargetOptions,
@@ -35,6 +36,7 @@ export function registerCheck(program: Command, host: CommandHost): void {
     .option('--strict', 'warnings also make the exit code 1');
   addOpenOption(cmd);
   addOutputOptions(cmd);
+  addNoInputOption(cmd);
   cmd.addHelpText(
     'after',
     `
