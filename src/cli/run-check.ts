@@ -22,7 +22,7 @@ import { prepareTarget } from '../targets/prepare.js';
 import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
-import { canShowUnicode, emitReport } from './output.js';
+import { emitReport } from './output.js';
 
 export interface CheckOptions extends OutputFlags, TargetFlags {
   facts?: string;
@@ -166,7 +166,7 @@ export async function runCheckCommand(
   const report = buildReport(result, exitCode);
   const rendered = renderReport(report, format, {
     color: ctx.color && !opts.output,
-    unicode: canShowUnicode(ctx),
+    unicode: ctx.unicode,
     quiet: opts.quiet,
     verbose: opts.verbose,
     facts: result.facts,

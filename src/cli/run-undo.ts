@@ -16,6 +16,7 @@ import { undoRun } from '../fixes/undo.js';
 import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags } from './options.js';
+import { printText } from './output.js';
 
 export interface UndoOptions extends OutputFlags {
   list?: boolean;
@@ -73,7 +74,7 @@ export async function runUndoCommand(
   const ctx =
     ctxIn ?? createContext({ logLevel: logLevelFor(opts), color: opts.color === false ? false : undefined });
   if (opts.list) {
-    ctx.stdout(await listText(ctx, seams.journalRoot));
+    printText(ctx, await listText(ctx, seams.journalRoot));
     return ExitCode.Ok;
   }
   const id = runId ?? (await listRuns(ctx, seams.journalRoot)).at(-1);
@@ -108,6 +109,6 @@ export async function runUndoCommand(
     ...report.restored.map((r) => `restored ${r}`),
     ...report.failed.map((r) => `could not restore ${r}`),
   ];
-  ctx.stdout(`Undo of run ${id}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  printText(ctx, `Undo of run ${id}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
   return report.failed.length > 0 ? ExitCode.Failed : ExitCode.Ok;
 }

@@ -38,7 +38,8 @@ function setup() {
     UPWORK_DOCTOR_HOME: path.join(home, 'doctor'),
     NO_COLOR: '1',
     TZ: 'UTC',
-    LANG: 'C',
+    // UTF-8, so the results read "fail → pass" (with LANG=C they would be ASCII: "fail -> pass").
+    LANG: 'C.UTF-8',
   };
   return {
     home,
