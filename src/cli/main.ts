@@ -3,7 +3,8 @@
  * for them (DESIGN.md: House style).
  */
 import { CommanderError } from 'commander';
-import { CancelledError, ExitError, InternalError, UserError } from '../core/errors.js';
+import { processStderr } from '../core/context.js';
+import { CancelledError, ERROR_PREFIX, ExitError, InternalError, UserError } from '../core/errors.js';
 import { ExitCode } from '../core/exit-codes.js';
 import { TOOL_NAME, toolVersion } from '../core/version.js';
 import { buildProgram, unknownCommand } from './program.js';
@@ -30,17 +31,17 @@ export function handleError(e: unknown): number {
     return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (e instanceof UserError) {
-    process.stderr.write(`${TOOL_NAME}: ${e.message}\n`);
+    processStderr()(`${ERROR_PREFIX}${e.message}\n`);
     return e.exitCode;
   }
   if (e instanceof ExitError) return e.exitCode;
   if (e instanceof CancelledError) {
-    process.stderr.write(`${TOOL_NAME}: ${e.message}\n`);
+    processStderr()(`${TOOL_NAME}: ${e.message}\n`);
     return ExitCode.Cancelled;
   }
   const err = e instanceof Error ? e : new InternalError(String(e));
   process.stderr.write(
-    `${TOOL_NAME}: internal error: ${err.message}\n` +
+    `${ERROR_PREFIX}internal error: ${err.message}\n` +
       `This is a bug in upwork-doctor ${toolVersion()} (Node ${process.version}, ${process.platform}-${process.arch}); please report it with the lines below.\n` +
       `${err.stack ?? ''}\n`,
   );

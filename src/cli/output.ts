@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../core/context.js';
 import { UserError } from '../core/errors.js';
+import { asciiText } from '../core/format.js';
 
 /** Write a file whole or not at all: a temp file beside it, then rename. */
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
@@ -19,9 +20,14 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
   }
 }
 
-/** Whether the terminal shows ✓ ! ✗: everywhere but the legacy Windows console (Windows Terminal sets WT_SESSION). */
-export function canShowUnicode(ctx: Pick<Context, 'platform' | 'env'>): boolean {
-  return ctx.platform !== 'win32' || Boolean(ctx.env.WT_SESSION);
+/** Text for people: in ASCII where the terminal cannot show Unicode (`ctx.unicode`). */
+export function forPeople(ctx: Pick<Context, 'unicode'>, text: string): string {
+  return ctx.unicode ? text : asciiText(text);
+}
+
+/** Text for people on stdout (not JSON or other machine output, which is written as it is). */
+export function printText(ctx: Context, text: string): void {
+  ctx.stdout(forPeople(ctx, text));
 }
 
 /**

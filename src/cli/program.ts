@@ -3,6 +3,7 @@
  * `--help` and `--version` never load systeminformation, node-forge or archiver.
  */
 import { Command } from 'commander';
+import { ERROR_PREFIX } from '../core/errors.js';
 import { escapeControl } from '../core/format.js';
 import { TOOL_NAME, toolVersion } from '../core/version.js';
 import { registerCheck } from './commands/check.js';
@@ -15,7 +16,7 @@ import { registerEngine } from './commands/engine.js';
 import { registerScenarios } from './commands/scenarios.js';
 import type { CommandHost } from './host.js';
 
-/** Usage errors come out as one line: "upwork-doctor: unknown option '--x' (Did you mean --json?)". */
+/** Usage errors come out as one line: "upwork-doctor: error: unknown option '--x' (Did you mean --json?)". */
 const output = {
   writeOut: (s: string) => void process.stdout.write(s),
   writeErr: (s: string) => void process.stderr.write(s),
@@ -26,7 +27,7 @@ const output = {
       .filter(Boolean)
       .join(' ')
       .replace(/^error: /, '');
-    write(`${TOOL_NAME}: ${line} (see --help)\n`);
+    write(`${ERROR_PREFIX}${line} (see --help)\n`);
   },
 };
 
@@ -54,7 +55,7 @@ export function unknownCommand(program: Command, argv: readonly string[]): strin
   const near = names.map((n) => ({ n, d: distance(first.toLowerCase(), n) })).sort((x, y) => x.d - y.d)[0];
   const hint =
     near && near.d <= Math.max(2, Math.floor(near.n.length / 3)) ? ` (Did you mean ${near.n}?)` : '';
-  return `${TOOL_NAME}: unknown command '${escapeControl(first)}'${hint} (see --help)`;
+  return `${ERROR_PREFIX}unknown command '${escapeControl(first)}'${hint} (see --help)`;
 }
 
 /** Every command's registration, in help order. */

@@ -14,6 +14,7 @@ import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
 import { buildReport } from './run-check.js';
+import { printText } from './output.js';
 
 export interface BundleOptions extends OutputFlags, TargetFlags {
   ticket?: string;
@@ -57,6 +58,10 @@ export async function runBundleCommand(
   ctx.logger.progress(
     `bundle: running the checks on ${target.kind === 'installed' ? 'the installed app' : 'the embedded engine'}…`,
   );
+  const { collectSystemAndProcesses } = await import('../report/bundle/gather.js');
+  // Started now, they run while the checks do; a failure is the bundle's, reported after them.
+  const early = collectSystemAndProcesses(ctx, target.dataDir, outDir);
+  early.catch(() => undefined);
   const prepared = await prepareTarget(target, ctx);
   let run;
   try {
@@ -76,7 +81,10 @@ export async function runBundleCommand(
     run = await askStatusWhenUnknown(run, ctx, { input: opts.input, yes: opts.yes, machine: opts.json });
   }
   const report = buildReport(run, exitCodeFor(run));
+  const { system, processes } = await early;
   const request = {
+    system,
+    processes,
     ctx,
     target,
     facts: run.facts,
@@ -95,11 +103,9 @@ export async function runBundleCommand(
   };
   if (opts.dryRun) {
     const dry = await planOnly(request);
-    ctx.stdout(
-      opts.json
-        ? `${JSON.stringify({ dryRun: true, parts: dry.parts, entries: dry.entries }, null, 2)}\n`
-        : `${dry.text}\n`,
-    );
+    if (opts.json)
+      ctx.stdout(`${JSON.stringify({ dryRun: true, parts: dry.parts, entries: dry.entries }, null, 2)}\n`);
+    else printText(ctx, `${dry.text}\n`);
     return ExitCode.Ok;
   }
   const result = await createBundle(request);

@@ -18,11 +18,11 @@ import { findingInContext } from '../report/origin.js';
 import { renderReport } from '../report/render.js';
 import type { ReportFormat } from '../report/render.js';
 import { resolveTarget } from '../targets/resolve.js';
-import { prepareTarget } from '../targets/prepare.js';
+import { prepareTarget, runNeedsEngine } from '../targets/prepare.js';
 import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
-import { canShowUnicode, emitReport } from './output.js';
+import { emitReport } from './output.js';
 
 export interface CheckOptions extends OutputFlags, TargetFlags {
   facts?: string;
@@ -136,14 +136,18 @@ export async function runCheckCommand(
       deadlineMs: opts.deadline * 1000,
     });
   } else {
-    const target = await resolveTarget(opts, ctx);
+    const collectors = collectorMap();
+    const used = [...new Set(selected.flatMap((c) => c.needs))].flatMap((k) => collectors.get(k) ?? []);
+    const readsTracker = used.some((c) => c.scope === 'tracker');
+    const target = await resolveTarget({ ...opts, readsTracker }, ctx);
     ctx.logger.debug(`target: ${target.kind} at ${target.dataDir} (${target.reason})`);
-    const prepared = await prepareTarget(target, ctx);
+    // The engine's server and Helper start only for facts that need them (not for --only clock-skew).
+    const prepared = await prepareTarget(target, ctx, { engine: runNeedsEngine(target, used) });
     try {
       result = await runChecks({
         ctx,
         checks: selected,
-        collectors: collectorMap(),
+        collectors,
         target,
         options: { ...prepared.options, timeServer: opts.timeServer, cpuWindowSec: opts.cpuWindow },
         deadlineMs: opts.deadline * 1000,
@@ -166,7 +170,7 @@ export async function runCheckCommand(
   const report = buildReport(result, exitCode);
   const rendered = renderReport(report, format, {
     color: ctx.color && !opts.output,
-    unicode: canShowUnicode(ctx),
+    unicode: ctx.unicode,
     quiet: opts.quiet,
     verbose: opts.verbose,
     facts: result.facts,

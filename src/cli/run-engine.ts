@@ -11,6 +11,8 @@ import type { Clock } from '../engine/clock.js';
 import type { EngineSettings } from '../engine/config.js';
 import type { Faults, StatusFile } from '../engine/protocol.js';
 import { ensureEmbeddedDir } from '../targets/resolve.js';
+import { plural } from '../core/format.js';
+import { printText } from './output.js';
 
 export type EngineSub = 'serve' | 'track' | 'status' | 'upload';
 
@@ -233,7 +235,7 @@ async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promis
     await uploader.probe();
     const d = await tracker.start(opts.contract!, opts.memo!);
     if (!d.ok) {
-      ctx.stderr(`The tracker refused to start: ${d.message}\n`);
+      ctx.logger.error(`the tracker refused to start: ${d.message}`);
       exit = ExitCode.Failed;
     } else {
       ctx.stderr(
@@ -265,8 +267,9 @@ async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promis
     const snap = status.snapshot();
     if (opts.json) ctx.stdout(`${JSON.stringify(snap, null, 2)}\n`);
     else
-      ctx.stdout(
-        `${snap.label}: ${formatCacheLevel(s.pendingMinutes, s.capacityMinutes)}, ${s.pendingSegments} segment(s) waiting, ${s.rejectedSegments} rejected.\n`,
+      printText(
+        ctx,
+        `${snap.label}: ${formatCacheLevel(s.pendingMinutes, s.capacityMinutes)}, ${plural(s.pendingSegments, 'segment')} waiting, ${s.rejectedSegments} rejected.\n`,
       );
   } finally {
     await helper?.stop();
@@ -330,7 +333,7 @@ async function status(dataDir: string, opts: EngineOptions, ctx: Context): Promi
     `Engine:    ${dataDir}`,
     `Status:    ${out.status ? `${out.status.label} (as of ${utc(out.status.updatedAt)}${out.status.lastError ? `; last error: ${out.status.lastError}` : ''})` : 'never connected'}`,
     `Server:    ${out.server ? `${out.server.url} (pid ${out.server.pid})${Object.keys(out.server.faults ?? {}).length ? ` faults ${JSON.stringify(out.server.faults)}` : ''}` : 'not running (start it with: upwork-doctor engine serve)'}`,
-    `Cache:     ${formatCacheLevel(out.cache.pendingMinutes, out.cache.capacityMinutes)}, ${out.cache.pendingSegments} segment(s) waiting${oldest ? `; oldest ${utc(out.cache.oldestPendingSlotStart)}, its week locks ${utc(out.cache.oldestLockAt)}` : ''}${out.cache.degraded ? '; DAMAGED: tracking is refused until repaired' : ''}`,
+    `Cache:     ${formatCacheLevel(out.cache.pendingMinutes, out.cache.capacityMinutes)}, ${plural(out.cache.pendingSegments, 'segment')} waiting${oldest ? `; oldest ${utc(out.cache.oldestPendingSlotStart)}, its week locks ${utc(out.cache.oldestLockAt)}` : ''}${out.cache.degraded ? '; DAMAGED: tracking is refused until repaired' : ''}`,
     ...out.cache.damage.map(
       (d) =>
         `Damage:    ${d.file}: ${d.detail} (${d.minutesAtRisk === null ? 'time at risk unknown' : `${d.minutesAtRisk} min at risk`})`,
@@ -338,7 +341,7 @@ async function status(dataDir: string, opts: EngineOptions, ctx: Context): Promi
     `Rejected:  ${out.rejected.length === 0 ? 'none' : out.rejected.map((r) => `${r.contractId} ${utc(r.slotStart)} ${r.code}`).join('; ')}`,
     `Contracts: ${out.contracts.map((c) => `${c.id} "${c.title}" (${c.type}, ${c.status})`).join('; ') || 'none cached yet'}`,
   ];
-  ctx.stdout(`${lines.join('\n')}\n`);
+  printText(ctx, `${lines.join('\n')}\n`);
   return ExitCode.Ok;
 }
 
@@ -401,8 +404,9 @@ async function upload(dataDir: string, opts: EngineOptions, ctx: Context): Promi
     };
     if (opts.json) ctx.stdout(`${JSON.stringify(result, null, 2)}\n`);
     else
-      ctx.stdout(
-        `${r.outcome === 'drained' ? 'Uploaded' : `Upload stopped (${r.error ?? r.outcome})`}: ${r.accepted} accepted, ${r.duplicates} duplicate, ${r.rejected} rejected. ${result.status}: ${formatCacheLevel(s.pendingMinutes, s.capacityMinutes)}, ${s.pendingSegments} segment(s) waiting.\n`,
+      printText(
+        ctx,
+        `${r.outcome === 'drained' ? 'Uploaded' : `Upload stopped (${r.error ?? r.outcome})`}: ${r.accepted} accepted, ${r.duplicates} duplicate, ${r.rejected} rejected. ${result.status}: ${formatCacheLevel(s.pendingMinutes, s.capacityMinutes)}, ${plural(s.pendingSegments, 'segment')} waiting.\n`,
       );
     return r.outcome === 'drained' ? ExitCode.Ok : ExitCode.Failed;
   } finally {

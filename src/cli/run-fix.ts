@@ -22,6 +22,7 @@ import { prepareTarget } from '../targets/prepare.js';
 import { resolveTarget } from '../targets/resolve.js';
 import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
+import { printText } from './output.js';
 import type { OutputFlags, TargetFlags } from './options.js';
 
 export interface FixOptions extends OutputFlags, TargetFlags {
@@ -86,7 +87,7 @@ export async function runFixCommand(
       `Checked ${s.total}: ${s.fail} failed, ${s.warn} warning${s.warn === 1 ? '' : 's'}, ${s.pass} passed.`,
     );
     const plan = planFixes(first.facts, first.findings, fixes, only);
-    ctx.stdout(renderPlan(plan, first.facts.platform, Boolean(opts.dryRun), ctx.uid === 0));
+    printText(ctx, renderPlan(plan, first.facts.platform, Boolean(opts.dryRun), ctx.uid === 0));
     if (opts.dryRun || plan.items.length === 0) return ExitCode.Ok;
 
     const env: FixEnv = {
@@ -104,7 +105,7 @@ export async function runFixCommand(
       recheck: async (ids) => (await run(checkList.filter((c) => ids.includes(c.id)))).findings,
     });
     if (report.consentMissing) return ExitCode.Failed;
-    ctx.stdout(renderResults(report.results, report.runId));
+    printText(ctx, renderResults(report.results, report.runId));
     return report.results.every((r) => r.outcome === 'fixed') ? ExitCode.Ok : ExitCode.Failed;
   } finally {
     await ownOps?.close();

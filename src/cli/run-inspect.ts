@@ -5,7 +5,7 @@ import { ExitCode } from '../core/exit-codes.js';
 import type { InspectResult } from '../report/inspect/inspect.js';
 import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
-import { emitReport } from './output.js';
+import { emitReport, forPeople } from './output.js';
 import type { OutputFlags } from './options.js';
 
 export interface InspectOptions extends OutputFlags {
@@ -33,7 +33,10 @@ export async function runInspectCommand(
       ? `${JSON.stringify(result, null, 2)}\n`
       : format === 'html'
         ? (await import('../report/html/inspect.js')).renderInspectHtml(result, opts.hours)
-        : (await import('../report/inspect/render-text.js')).renderInspect(result, opts.hours);
+        : forPeople(
+            ctx,
+            (await import('../report/inspect/render-text.js')).renderInspect(result, opts.hours),
+          );
   await emitReport(ctx, rendered, opts.output, opts.open ? { format, name: 'inspect' } : undefined);
   return inspectExitCode(result);
 }

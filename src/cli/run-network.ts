@@ -25,7 +25,7 @@ import type { PreparedTarget } from '../targets/prepare.js';
 import { resolveTarget } from '../targets/resolve.js';
 import { logLevelFor } from './options.js';
 import type { OutputFlags, TargetFlags } from './options.js';
-import { canShowUnicode, emitReport } from './output.js';
+import { emitReport } from './output.js';
 
 export interface NetworkOptions extends OutputFlags, TargetFlags {
   endpoint?: string[];
@@ -214,7 +214,7 @@ export async function runNetworkCommand(opts: NetworkOptions, ctxIn?: Context): 
           : format === 'html'
             ? (await import('../report/html/network.js')).renderNetworkHtml(report)
             : renderNetworkText(report, {
-                unicode: canShowUnicode(ctx),
+                unicode: ctx.unicode,
                 verbose: opts.verbose,
               });
     await emitReport(ctx, rendered, opts.output, opts.open ? { format, name: 'network' } : undefined);

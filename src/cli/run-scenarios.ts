@@ -2,6 +2,7 @@
 import { createContext } from '../core/context.js';
 import type { Context } from '../core/context.js';
 import { ExitCode } from '../core/exit-codes.js';
+import { printText } from './output.js';
 
 export interface ScenariosOptions {
   json?: boolean;
@@ -22,7 +23,7 @@ export async function runScenariosCommand(opts: ScenariosOptions, ctxIn?: Contex
     return ExitCode.Ok;
   }
   const width = Math.max(...all.map((s) => s.name.length), 4) + 2;
-  ctx.stdout(`${all.map((s) => `${s.name.padEnd(width)}${s.summary}`).join('\n')}\n`);
+  printText(ctx, `${all.map((s) => `${s.name.padEnd(width)}${s.summary}`).join('\n')}\n`);
   ctx.stdout(`\nRun one with: upwork-doctor check --scenario NAME\n`);
   return ExitCode.Ok;
 }

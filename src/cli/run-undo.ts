@@ -13,11 +13,13 @@ import { JournalFile, listRuns } from '../fixes/journal.js';
 import type { Registry } from '../fixes/registry.js';
 import { realRegistry } from '../fixes/registry.js';
 import { undoRun } from '../fixes/undo.js';
+import { describeRequest, namesTarget, targetMatches } from '../targets/match.js';
 import type { CommandHost } from './host.js';
 import { logLevelFor } from './options.js';
-import type { OutputFlags } from './options.js';
+import type { OutputFlags, TargetFlags } from './options.js';
+import { printText } from './output.js';
 
-export interface UndoOptions extends OutputFlags {
+export interface UndoOptions extends OutputFlags, TargetFlags {
   list?: boolean;
 }
 
@@ -28,19 +30,37 @@ export interface UndoSeams {
   journalRoot?: string;
 }
 
-async function listText(ctx: Context, root?: string): Promise<string> {
-  const ids = await listRuns(ctx, root);
-  if (ids.length === 0) return 'No fix runs yet.\n';
-  const lines: string[] = [];
-  for (const id of ids) {
+/** The runs, oldest first; with target options only the runs on that tracker (unreadable ones are kept for --list). */
+async function runsFor(
+  ctx: Context,
+  opts: TargetFlags,
+  root?: string,
+): Promise<{ id: string; journal?: JournalFile; error?: unknown }[]> {
+  const out: { id: string; journal?: JournalFile; error?: unknown }[] = [];
+  for (const id of await listRuns(ctx, root)) {
     try {
-      const j = await JournalFile.load(ctx, id, root);
+      const journal = await JournalFile.load(ctx, id, root);
+      if (!namesTarget(opts) || targetMatches(opts, journal.data.target)) out.push({ id, journal });
+    } catch (error) {
+      out.push({ id, error });
+    }
+  }
+  return out;
+}
+
+async function listText(ctx: Context, opts: TargetFlags, root?: string): Promise<string> {
+  const runs = await runsFor(ctx, opts, root);
+  if (runs.length === 0)
+    return namesTarget(opts) ? `No fix runs on ${describeRequest(opts)}.\n` : 'No fix runs yet.\n';
+  const lines: string[] = [];
+  for (const { id, journal: j, error: e } of runs) {
+    if (j) {
       const fixIds = [...new Set(j.data.entries.map((e) => e.fixId))].join(', ') || '-';
       const open = j.undoable().length;
       lines.push(
         `${id}  ${j.data.createdAt}  ${fixIds}  ${open > 0 ? `${open} change${open === 1 ? '' : 's'} to undo` : 'nothing to undo'}`,
       );
-    } catch (e) {
+    } else {
       lines.push(`${id}  (unreadable: ${e instanceof Error ? e.message : String(e)})`);
     }
   }
@@ -73,15 +93,21 @@ export async function runUndoCommand(
   const ctx =
     ctxIn ?? createContext({ logLevel: logLevelFor(opts), color: opts.color === false ? false : undefined });
   if (opts.list) {
-    ctx.stdout(await listText(ctx, seams.journalRoot));
+    printText(ctx, await listText(ctx, opts, seams.journalRoot));
     return ExitCode.Ok;
   }
-  const id = runId ?? (await listRuns(ctx, seams.journalRoot)).at(-1);
+  const id = runId ?? (await runsFor(ctx, opts, seams.journalRoot)).filter((r) => r.journal).at(-1)?.id;
   if (!id) {
-    ctx.stdout('No fix runs to undo.\n');
+    ctx.stdout(
+      namesTarget(opts) ? `No fix runs to undo on ${describeRequest(opts)}.\n` : 'No fix runs to undo.\n',
+    );
     return ExitCode.Ok;
   }
   const journal = await JournalFile.load(ctx, id, seams.journalRoot);
+  if (namesTarget(opts) && !targetMatches(opts, journal.data.target))
+    throw new UserError(
+      `Run ${id} changed the tracker in ${escapeControl(journal.data.target.dataDir)}, not the one ${describeRequest(opts)} names; nothing was undone.`,
+    );
   if (journal.undoable().length === 0) {
     ctx.stdout(`Run ${id} has nothing left to undo.\n`);
     return ExitCode.Ok;
@@ -108,6 +134,6 @@ export async function runUndoCommand(
     ...report.restored.map((r) => `restored ${r}`),
     ...report.failed.map((r) => `could not restore ${r}`),
   ];
-  ctx.stdout(`Undo of run ${id}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+  printText(ctx, `Undo of run ${id}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
   return report.failed.length > 0 ? ExitCode.Failed : ExitCode.Ok;
 }

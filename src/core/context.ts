@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import os from 'node:os';
+import { ERROR_PREFIX, WARNING_PREFIX } from './errors.js';
+import { asciiText } from './format.js';
 import { createPrompts, type Prompts } from './prompts.js';
 
 export type { Prompts } from './prompts.js';
@@ -68,6 +70,11 @@ export interface Context {
   stderr(text: string): void;
   /** Whether colour is on for stderr/stdout text output. */
   color: boolean;
+  /**
+   * Whether the terminal shows Unicode (✓ ✗ → …): the one place this is decided
+   * (`terminalUnicode`). When false, text for people is written in ASCII (`asciiText`).
+   */
+  unicode: boolean;
 }
 
 /** Pinned locale so parsed command output does not depend on the user's language (DESIGN.md rule 6). */
@@ -110,12 +117,34 @@ export function createLogger(level: LogLevel, write: (s: string) => void): Logge
   const at = (l: LogLevel) => LEVELS[level] >= LEVELS[l];
   return {
     level,
-    error: (m) => at('error') && write(`error: ${m}\n`),
-    warn: (m) => at('warn') && write(`warning: ${m}\n`),
+    error: (m) => at('error') && write(`${ERROR_PREFIX}${m}\n`),
+    warn: (m) => at('warn') && write(`${WARNING_PREFIX}${m}\n`),
     info: (m) => at('info') && write(`${m}\n`),
     debug: (m) => at('debug') && write(`debug: ${m}\n`),
     progress: (m) => at('info') && write(`${m}\n`),
   } as Logger;
+}
+
+/**
+ * Whether this terminal can show Unicode marks. No: TERM=dumb; on Windows, the legacy console
+ * (Windows Terminal sets WT_SESSION); elsewhere a locale without UTF-8 (the first of LC_ALL,
+ * LC_CTYPE, LANG that is set decides, as in C; none set is the "C" locale).
+ */
+export function terminalUnicode(platform: NodeJS.Platform, env: Record<string, string | undefined>): boolean {
+  if (env.TERM === 'dumb') return false;
+  if (platform === 'win32') return Boolean(env.WT_SESSION);
+  const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
+  return /utf-?8/i.test(locale);
+}
+
+/** A writer for people's text on stderr: ASCII where the terminal cannot show Unicode. */
+export function humanWriter(write: (s: string) => void, unicode: boolean): (s: string) => void {
+  return unicode ? write : (s) => write(asciiText(s));
+}
+
+/** The process's stderr for people, for the entry point that prints errors before any Context. */
+export function processStderr(): (s: string) => void {
+  return humanWriter((s) => void process.stderr.write(s), terminalUnicode(process.platform, process.env));
 }
 
 export interface ContextOptions {
@@ -141,7 +170,9 @@ export function createContext(options: ContextOptions = {}): Context {
   } catch {
     username = env.USER ?? env.USERNAME ?? 'unknown';
   }
-  const stderr = (s: string) => void process.stderr.write(s);
+  const unicode = terminalUnicode(process.platform, env);
+  // stderr holds only words for people (progress, consent screens, errors), so it is folded here.
+  const stderr = humanWriter((s: string) => void process.stderr.write(s), unicode);
   return {
     now: () => Date.now(),
     monotonic: () => performance.now(),
@@ -165,6 +196,7 @@ export function createContext(options: ContextOptions = {}): Context {
     stdout: (s) => void process.stdout.write(s),
     stderr,
     color: options.color ?? wantColor(env, Boolean(process.stdout.isTTY)),
+    unicode,
   };
 }
 
@@ -202,6 +234,7 @@ export function createTestContext(
     stdout: (s) => void out.push(s),
     stderr: (s) => void err.push(s),
     color: false,
+    unicode: true,
   };
   return Object.assign(base, overrides, { out, err });
 }

@@ -1,4 +1,12 @@
 import { ExitCode } from './exit-codes.js';
+import { TOOL_NAME } from './version.js';
+
+/**
+ * The one prefix of every error line the CLI prints, whatever the command (usage errors,
+ * refusals, failures of `engine` subcommands): "upwork-doctor: error: …". Warnings likewise.
+ */
+export const ERROR_PREFIX = `${TOOL_NAME}: error: `;
+export const WARNING_PREFIX = `${TOOL_NAME}: warning: `;
 
 /** Expected and actionable: print the message only, no stack. Exit 2 by default. */
 export class UserError extends Error {

@@ -81,3 +81,62 @@ export function isoTime(ms: number): string | null {
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
+
+/**
+ * Status marks: the Unicode one, and the ASCII one the README promises for terminals that cannot
+ * show Unicode (TERM=dumb, a locale without UTF-8, the legacy Windows console).
+ */
+const MARKS = {
+  pass: ['✓', '[ok]'],
+  warn: ['!', '[warn]'],
+  fail: ['✗', '[FAIL]'],
+  skip: ['-', '[skip]'],
+  error: ['✗', '[ERROR]'],
+  timeout: ['⏱', '[TIMEOUT]'],
+} as const;
+
+export function statusMark(status: keyof typeof MARKS, unicode: boolean): string {
+  return MARKS[status][unicode ? 0 : 1];
+}
+
+/** Typographic characters of our own words, and their ASCII stand-ins. */
+const ASCII: Record<string, string> = {
+  '✓': '[ok]',
+  '✗': '[x]',
+  '⚠': '[!]',
+  '⏱': '[TIMEOUT]',
+  '⧗': '[TIMEOUT]',
+  '→': '->',
+  '←': '<-',
+  '⏎': ' | ',
+  '…': '...',
+  '·': '-',
+  '•': '-',
+  '“': '"',
+  '”': '"',
+  '‘': "'",
+  '’': "'",
+  '—': '-',
+  '–': '-',
+  '±': '+/-',
+  '×': 'x',
+  '›': '>',
+  '≥': '>=',
+  '≤': '<=',
+  '\u00a0': ' ',
+};
+
+/**
+ * Text for a terminal that cannot show Unicode: marks, arrows, ellipses, dots, curly quotes and
+ * box-drawing lines become ASCII. Other characters (a contract's own name) are data and stay.
+ */
+export function asciiText(s: string): string {
+  return s.replace(/[✓✗⚠⏱⧗→←⏎…·•“”‘’—–±×›≥≤\u00a0\u2500-\u257f]/gu, (c) => {
+    if (ASCII[c] !== undefined) return ASCII[c]!;
+    const code = c.charCodeAt(0);
+    // Box drawing: vertical lines to "|", corners and crossings to "+", the rest to "-".
+    if ([0x2502, 0x2503, 0x2551].includes(code)) return '|';
+    if ((code >= 0x250c && code <= 0x254b) || (code >= 0x2552 && code <= 0x256c)) return '+';
+    return '-';
+  });
+}

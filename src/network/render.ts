@@ -2,7 +2,7 @@
  * Renderers for the network report: text for people, JSON (versioned) and JUnit (one testcase per
  * endpoint and stage) for fleet tools and CI. Pure; no colour in machine formats.
  */
-import { xmlEscape } from '../core/format.js';
+import { asciiText, statusMark, xmlEscape } from '../core/format.js';
 import type { EndpointResult, StageResult } from './types.js';
 import type { SystemProxy } from './proxy.js';
 
@@ -30,10 +30,8 @@ export function renderNetworkJson(r: NetworkReport): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }
 
-const mark = (s: StageResult['status'], unicode: boolean) =>
-  unicode
-    ? { pass: '✓', fail: '✗', timeout: '⧗', skip: '·' }[s]
-    : { pass: 'ok', fail: 'FAIL', timeout: 'TIME', skip: '-' }[s];
+/** The check report's marks (✓ ✗ ⏱ -, or [ok] [FAIL] [TIMEOUT] [skip]), padded to one width. */
+const mark = (s: StageResult['status'], unicode: boolean) => statusMark(s, unicode).padEnd(unicode ? 1 : 9);
 
 export function renderNetworkText(r: NetworkReport, opts: { unicode: boolean; verbose?: boolean }): string {
   const out: string[] = [];
@@ -48,7 +46,7 @@ export function renderNetworkText(r: NetworkReport, opts: { unicode: boolean; ve
     for (const s of ep.stages) {
       if (s.status === 'skip' && !opts.verbose && ep.verdict !== 'pass') continue;
       out.push(
-        `  ${mark(s.status, opts.unicode).padEnd(4)} ${s.stage.padEnd(9)} ${String(s.durationMs).padStart(5)} ms  ${s.summary}`,
+        `  ${mark(s.status, opts.unicode)} ${s.stage.padEnd(9)} ${String(s.durationMs).padStart(5)} ms  ${s.summary}`,
       );
       if (s.error && s.status !== 'pass')
         out.push(`       ${''.padEnd(9)}           raw: ${s.error.code}: ${s.error.message}`);
@@ -61,7 +59,8 @@ export function renderNetworkText(r: NetworkReport, opts: { unicode: boolean; ve
   out.push(
     `${s.pass} of ${s.total} endpoints reachable${s.fail ? `, ${s.fail} failing` : ''}${s.timeout ? `, ${s.timeout} cut short` : ''}${r.deadlineHit ? ' (the deadline was reached)' : ''}.`,
   );
-  return `${out.join('\n')}\n`;
+  const text = `${out.join('\n')}\n`;
+  return opts.unicode ? text : asciiText(text);
 }
 
 const secs = (ms: number) => (ms / 1000).toFixed(3);

@@ -20,8 +20,8 @@ export function originTag(f: Pick<Finding, 'simulated' | 'referenceTracker'>): s
   return undefined;
 }
 
-/** Subcommands that take the target options (--scenario, --data-dir, --app-dir, --target). */
-const TARGETED = new Set(['fix', 'bundle', 'network', 'check']);
+/** Subcommands that take the target options (--scenario, --data-dir, --app-dir, --target); undo uses them to pick the run. */
+const TARGETED = new Set(['fix', 'undo', 'bundle', 'network', 'check']);
 
 /** Quote an argument only when the shell would split it. */
 function shellArg(a: string): string {

@@ -4,29 +4,19 @@
  */
 import { Chalk } from 'chalk';
 import type { FindingStatus } from '../core/finding.js';
-import { formatDuration } from '../core/format.js';
+import { asciiText, formatDuration, statusMark } from '../core/format.js';
 import type { Report } from './model.js';
 import { fixCommand, originTag, targetLabel } from './origin.js';
 
-
 export interface TextOptions {
   color: boolean;
-  /** ✓ ! ✗ when true; [ok] [warn] [FAIL] when the terminal cannot show them. */
+  /** ✓ ! ✗ when true; [ok] [warn] [FAIL] and ASCII text when the terminal cannot show them. */
   unicode: boolean;
   /** -q: only problems and the summary line. */
   quiet?: boolean;
   /** -v: details and evidence sources for passing checks too. */
   verbose?: boolean;
 }
-
-const SYMBOLS: Record<FindingStatus, [string, string]> = {
-  pass: ['✓', '[ok]'],
-  warn: ['!', '[warn]'],
-  fail: ['✗', '[FAIL]'],
-  skip: ['-', '[skip]'],
-  error: ['✗', '[ERROR]'],
-  timeout: ['⏱', '[TIMEOUT]'],
-};
 
 export function renderText(report: Report, opts: TextOptions): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
@@ -49,7 +39,7 @@ export function renderText(report: Report, opts: TextOptions): string {
   for (const f of report.findings) {
     const problem = f.status !== 'pass' && f.status !== 'skip';
     if (opts.quiet && !problem) continue;
-    const sym = SYMBOLS[f.status][opts.unicode ? 0 : 1];
+    const sym = statusMark(f.status, opts.unicode);
     const tag = originTag(f);
     lines.push(
       `${paint[f.status](sym)} ${c.bold(f.title)}${tag ? c.cyan(` [${tag}]`) : ''}: ${f.summary}${opts.verbose ? c.dim(` (${f.code}, ${formatDuration(f.durationMs)})`) : ''}`,
@@ -81,5 +71,7 @@ export function renderText(report: Report, opts: TextOptions): string {
     lines.push(
       paint.timeout('The run was cut short by its deadline (--deadline); some checks did not finish.'),
     );
-  return `${lines.join('\n')}\n`;
+  const out = `${lines.join('\n')}\n`;
+  // Without Unicode, our own typography in the findings (→, …, “”) goes to ASCII too.
+  return opts.unicode ? out : asciiText(out);
 }

@@ -17,6 +17,11 @@ export interface TargetRequest {
   /** The app's install folder (--app-dir), when it is not where the doctor looks. */
   appDir?: string;
   scenario?: string;
+  /**
+   * False when the run reads no tracker fact (`--only clock-skew`): the embedded folder is then not
+   * created on first use, since nothing would read it.
+   */
+  readsTracker?: boolean;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -113,12 +118,12 @@ export async function resolveTarget(req: TargetRequest, ctx: Context): Promise<T
       };
     }
   }
-  const dataDir = await ensureEmbeddedDir(ctx);
+  const dataDir = req.readsTracker === false ? embeddedDataDir(ctx) : await ensureEmbeddedDir(ctx);
   const lookedIn = [...installCandidates(ctx), trackerDataDir(ctx)];
   return {
     kind: 'embedded',
     dataDir,
-    found: true,
+    found: req.readsTracker === false ? await holdsEngine(dataDir) : true,
     installDirs: [],
     reference: true,
     lookedIn,

@@ -24,7 +24,7 @@ describe('Node floor', () => {
     const r = runAs(v);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(
-      `upwork-doctor needs Node.js 20.15 or newer, and this is Node.js v${v}: install a current Node.js from https://nodejs.org and run it again.\n`,
+      `upwork-doctor: error: it needs Node.js 20.15 or newer, and this is Node.js v${v}: install a current Node.js from https://nodejs.org and run it again.\n`,
     );
   });
 

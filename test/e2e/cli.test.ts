@@ -4,7 +4,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { reportSchema } from '../../src/report/schema.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir, UTF8 } from '../helpers/cli.js';
 
 // Only the foundation's checks: fast and machine-independent enough for exit-code tests.
 const BASE = ['--only', 'disk-space,data-dir'];
@@ -12,7 +12,7 @@ const BASE = ['--only', 'disk-space,data-dir'];
 describe('upwork-doctor CLI (spawned)', () => {
   it('exit 0 on a healthy data folder, text report with symbols', async () => {
     const dir = tempDir();
-    const r = await runCli([...BASE, '--data-dir', dir]);
+    const r = await runCli([...BASE, '--data-dir', dir], { env: UTF8 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✓ Tracker data folder/);
@@ -20,7 +20,7 @@ describe('upwork-doctor CLI (spawned)', () => {
   });
 
   it('exit 1 when a check fails (the data folder does not exist)', async () => {
-    const r = await runCli([...BASE, '--data-dir', path.join(tempDir(), 'missing')]);
+    const r = await runCli([...BASE, '--data-dir', path.join(tempDir(), 'missing')], { env: UTF8 });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✗ Tracker data folder: .*does not exist/);
     expect(r.stdout).toMatch(/→ Start the Upwork app/);
@@ -31,7 +31,7 @@ describe('upwork-doctor CLI (spawned)', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^upwork-doctor: unknown option '--bogus'/);
+    expect(r.stderr).toMatch(/^upwork-doctor: error: unknown option '--bogus'/);
   });
 
   it('exit 2 on an unknown check id, a bad --deadline, or a bad --format', async () => {
@@ -122,7 +122,7 @@ describe('upwork-doctor CLI (spawned)', () => {
       path.join(dir, 'no', 'such', 'dir', 'r.txt'),
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^upwork-doctor: Cannot write .*the folder does not exist/);
+    expect(bad.stderr).toMatch(/^upwork-doctor: error: Cannot write .*the folder does not exist/);
   });
 
   it('--list prints every check; --skip removes one', async () => {
@@ -155,7 +155,7 @@ describe('upwork-doctor CLI (spawned)', () => {
     writeFileSync(file, JSON.stringify(facts));
     const lax = await runCli(['--facts', file, '--only', 'disk-space']);
     expect(lax.code).toBe(0);
-    expect(lax.stdout).toMatch(/! Disk space: Only 500 MiB free/);
+    expect(lax.stdout).toMatch(/\[warn\] Disk space: Only 500 MiB free/);
     const strict = await runCli(['--facts', file, '--only', 'disk-space', '--strict']);
     expect(strict.code).toBe(1);
   });

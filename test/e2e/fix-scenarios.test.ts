@@ -15,7 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { runCli, ROOT } from '../helpers/cli.js';
+import { ROOT, runCli, UTF8 } from '../helpers/cli.js';
 import {
   cachePrint,
   scenarioDir,
@@ -86,7 +86,7 @@ async function fixScenario(name: string, onFinished: OnFinished): Promise<void> 
     );
   }
 
-  const applied = await runCli([...args, '--yes'], { home });
+  const applied = await runCli([...args, '--yes'], { home, env: UTF8 });
   const exp = EXPECT[name];
   if (exp) expect(applied.stdout, applied.stderr).toMatch(exp.line);
   if (exp?.code !== undefined) expect(applied.code, applied.stdout).toBe(exp.code);

@@ -38,7 +38,8 @@ function setup() {
     UPWORK_DOCTOR_HOME: path.join(home, 'doctor'),
     NO_COLOR: '1',
     TZ: 'UTC',
-    LANG: 'C',
+    // UTF-8, so the results read "fail → pass" (with LANG=C they would be ASCII: "fail -> pass").
+    LANG: 'C.UTF-8',
   };
   return {
     home,
@@ -128,6 +129,49 @@ describe('fix (e2e, data folder you cannot write to)', () => {
     expect(undo2.code).toBe(0);
     expect(undo2.stdout).toContain('nothing left to undo');
     expect(mode(data)).toBe('500');
+  });
+
+  it('undo takes the target options: they pick the last run on that tracker and refuse another', async () => {
+    const { home, data: a, env, runs } = setup();
+    const b = path.join(home, 'Upwork-b');
+    mkdirSync(b);
+    chmodSync(b, 0o500);
+    if (isRoot) chownSync(b, NOBODY, NOBODY);
+    const fixA = await cli(['fix', '--data-dir', a, '--only', 'data-dir', '--yes'], env);
+    expect(fixA.code, fixA.stderr).toBe(0);
+    const [runA] = runs();
+    const fixB = await cli(['fix', '--data-dir', b, '--only', 'data-dir', '--yes'], env);
+    expect(fixB.code, fixB.stderr).toBe(0);
+    const runB = runs().find((r) => r !== runA)!;
+    expect([mode(a), mode(b)]).toEqual(['700', '700']);
+
+    const listB = await cli(['undo', '--list', '--data-dir', b], env);
+    expect(listB.stdout).toContain(runB);
+    expect(listB.stdout).not.toContain(runA);
+
+    // The last run overall is B's; --data-dir A undoes A's.
+    const undoA = await cli(['undo', '--data-dir', a], env);
+    expect(undoA.code, undoA.stderr).toBe(0);
+    expect(undoA.stdout).toContain(`Undo of run ${runA}`);
+    expect([mode(a), mode(b)]).toEqual(['500', '700']);
+
+    const wrong = await cli(['undo', runB, '--data-dir', a], env);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toMatch(
+      new RegExp(`Run ${runB} changed the tracker in .*Upwork-b, not the one --data-dir .* names`),
+    );
+    expect(mode(b)).toBe('700');
+
+    // A scenario name only selects runs: it builds no scenario folder.
+    const none = await cli(['undo', '--scenario', 'healthy'], env);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('No fix runs to undo on --scenario healthy');
+    expect(existsSync(path.join(home, 'doctor', 'scenarios'))).toBe(false);
+
+    const undoB = await cli(['undo', runB, '--data-dir', b], env);
+    expect(undoB.code, undoB.stderr).toBe(0);
+    expect([mode(a), mode(b)]).toEqual(['500', '500']);
   });
 
   it('usage errors are one line with exit 2', async () => {

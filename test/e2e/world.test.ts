@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir, UTF8 } from '../helpers/cli.js';
 
 interface Finding {
   id: string;
@@ -78,7 +78,11 @@ describe('the embedded default, on a machine that cannot reach Upwork', () => {
     // The exit code follows the findings: a warning is not a failure.
     expect(r.code).toBe(report.findings.some((f) => f.status === 'fail') ? 1 : 0);
 
-    const text = await runCli(['--only', 'contracts,upwork-connection'], { home, timeoutMs: 60_000 });
+    const text = await runCli(['--only', 'contracts,upwork-connection'], {
+      home,
+      timeoutMs: 60_000,
+      env: UTF8,
+    });
     const lines = text.stdout.split('\n');
     expect(lines[0]).toMatch(/built-in reference tracker \(not an Upwork app\)/);
     expect(lines[2]).toMatch(/^No Upwork app was found/);
@@ -161,7 +165,7 @@ describe('scenarios simulate on purpose and say so', () => {
     const json = parse((await runCli([...args, '--json'], { home, timeoutMs: 90_000 })).stdout);
     expect(find(json, 'clock-skew')).toMatchObject({ status: 'fail', simulated: { scenario: 'clock-skew' } });
     expect(find(json, 'contracts').simulated).toBeUndefined();
-    const text = await runCli(args, { home, timeoutMs: 90_000 });
+    const text = await runCli(args, { home, timeoutMs: 90_000, env: UTF8 });
     expect(text.stdout).toMatch(/^✗ Clock accuracy \[simulated by scenario clock-skew\]: /m);
     expect(text.stdout).toMatch(
       /^Scenario "clock-skew" reproduces a problem on the built-in reference tracker/m,
@@ -182,7 +186,7 @@ describe('scenarios simulate on purpose and say so', () => {
     )!;
     expect(printed).toBe('upwork-doctor fix --only cache-upload --scenario stuck-caching');
     const argv = printed.split(' ').slice(1);
-    const fixed = await runCli([...argv, '--yes'], { home, timeoutMs: 120_000 });
+    const fixed = await runCli([...argv, '--yes'], { home, timeoutMs: 120_000, env: UTF8 });
     expect(fixed.stdout, fixed.stderr).toMatch(/^cache-upload: fixed \(cache-fullness fail → pass\)/m);
     expect(fixed.code).toBe(0);
   }, 240_000);

@@ -22,6 +22,12 @@ export function tempDir(prefix = 'uwd-'): string {
   return dir;
 }
 
+/**
+ * A UTF-8 locale, for tests that assert the Unicode marks (✓ ✗ →): runCli's default LANG=C gets
+ * the ASCII ones ([ok] [FAIL] ->), as a terminal without UTF-8 would.
+ */
+export const UTF8 = { LANG: 'C.UTF-8' } as const;
+
 export interface RunCliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -46,7 +52,8 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
         // Upwork "cannot be reached" on every test machine, networked or not: .invalid names never
         // resolve (RFC 6761), the control name neither, so the connection reads as offline. Tests of
         // the real hosts unset these (env: { UPWORK_DOCTOR_UPWORK_URLS: undefined }).
-        UPWORK_DOCTOR_UPWORK_URLS: 'https://www.upwork.invalid/,https://upwork-usw2-desktopapp.upwork.invalid/',
+        UPWORK_DOCTOR_UPWORK_URLS:
+          'https://www.upwork.invalid/,https://upwork-usw2-desktopapp.upwork.invalid/',
         UPWORK_DOCTOR_CONTROL_HOST: 'control.invalid',
         ...opts.env,
       },

@@ -149,6 +149,21 @@ export function trimProcesses(list: unknown): unknown {
   };
 }
 
+/**
+ * System information and the process list need nothing from the doctor run, so the bundle
+ * command starts them before it (they mostly wait on other programs, as the checks do).
+ */
+export function collectSystemAndProcesses(
+  ctx: Context,
+  dataDir: string,
+  outDir: string | undefined,
+): Promise<{ system: unknown; processes: unknown }> {
+  return Promise.all([
+    collectSystem(ctx, { 'tracker data': dataDir, ...(outDir ? { output: outDir } : {}) }),
+    collectProcesses(),
+  ]).then(([system, processes]) => ({ system, processes }));
+}
+
 export async function gather(input: GatherInput): Promise<Gathered> {
   const { ctx, target, facts } = input;
   ctx.logger.progress('bundle: collecting system information, processes and cache metadata…');

@@ -75,7 +75,7 @@ interface Lane {
 }
 
 /** Bytes the archive has not taken yet, per log, before its lane is told to wait. */
-const ENTRY_BUFFER = 1024 * 1024;
+const ENTRY_BUFFER = 512 * 1024;
 
 function workerScript(): URL | undefined {
   const here = new URL('./log-worker.js', import.meta.url);
@@ -210,8 +210,16 @@ interface LaneHooks {
   finish(p: Pending, r: LogJobResult | Error): void;
 }
 
+/**
+ * A worker's heap, capped: V8 otherwise lets each isolate's young generation grow to tens of MiB
+ * of garbage between scavenges (a log line is a few short strings), which showed as peak RSS.
+ * What a worker keeps (its redactor's map, bounded by MAX_REMEMBERED) fits well within the old
+ * generation's cap.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 };
+
 function workerLane(script: URL, seed: RedactorSeed, hooks: LaneHooks): Lane {
-  const worker = new Worker(script, { workerData: { seed } });
+  const worker = new Worker(script, { workerData: { seed }, resourceLimits: WORKER_LIMITS });
   const post = (m: LaneIn) => worker.postMessage(m);
   const lane: Lane = {
     known: seed.literals.map(([v]) => v),
@@ -225,14 +233,26 @@ function workerLane(script: URL, seed: RedactorSeed, hooks: LaneHooks): Lane {
       await worker.terminate();
     },
   };
+  // Bytes written into an entry that is over its buffer, acknowledged together when it drains
+  // (one listener per entry, not one per chunk).
+  const owed = new Map<DeflatedEntry, number>();
   worker.on('message', (m: LaneOut) => {
     const p = lane.current;
     if (!p || p.job.id !== m.id) return;
     if (m.type === 'data') {
       const n = m.chunk.byteLength;
-      if (hooks.data(p, m.chunk, m.read) === false)
-        p.entry.once('drain', () => post({ type: 'ack', bytes: n }));
-      else post({ type: 'ack', bytes: n });
+      const accepted = hooks.data(p, m.chunk, m.read) !== false;
+      const waiting = owed.get(p.entry);
+      if (waiting !== undefined) owed.set(p.entry, waiting + n);
+      else if (accepted) post({ type: 'ack', bytes: n });
+      else {
+        const entry = p.entry;
+        owed.set(entry, n);
+        entry.once('drain', () => {
+          post({ type: 'ack', bytes: owed.get(entry) ?? 0 });
+          owed.delete(entry);
+        });
+      }
     } else if (m.type === 'done') hooks.finish(p, m.result);
     else hooks.finish(p, jobError(m.error));
   });

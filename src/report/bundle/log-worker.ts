@@ -15,7 +15,7 @@ import type { LogJob } from './log-job.js';
 import { describeJobError } from './log-lanes.js';
 import type { LaneIn } from './log-lanes.js';
 
-export const CREDIT = 4 * 1024 * 1024;
+export const CREDIT = 2 * 1024 * 1024;
 
 const port = parentPort;
 if (port) {

@@ -19,7 +19,7 @@ import {
   REDACTION_RULES_VERSION,
   RULES,
   SECRET_KEY_RE,
-  ruleTrigrams,
+  ruleWordFilter,
 } from './rules.js';
 import { LiteralSet } from './literals.js';
 
@@ -104,7 +104,7 @@ export class Redactor {
   /** Learned values (binary strings) and their placeholders. */
   private readonly literals = new LiteralSet();
   /** The first look at a line: rule words, learned values, the host name. */
-  private readonly trigrams = ruleTrigrams();
+  private readonly words = ruleWordFilter();
   private hostRe: RegExp | undefined;
   private readonly hostname: string | undefined;
   counts: RedactionCounts = {};
@@ -119,7 +119,7 @@ export class Redactor {
     this.hostname = host;
     if (host && host.length >= 2) {
       const names = new Set([host, host.split('.')[0] ?? host].filter((h) => h.length >= 2));
-      for (const h of names) this.trigrams.add(toBinary(h));
+      for (const h of names) this.words.add(toBinary(h));
       this.hostRe = new RegExp(
         `(?<![A-Za-z0-9-])(?:${[...names].map((h) => esc(toBinary(h))).join('|')})(?![A-Za-z0-9-])`,
         'gi',
@@ -173,7 +173,7 @@ export class Redactor {
 
   private addLiteral(value: string, placeholder: string): void {
     this.literals.add(value, placeholder);
-    this.trigrams.add(value);
+    this.words.add(value);
   }
 
   /**
@@ -181,12 +181,24 @@ export class Redactor {
    * False means it passes through unchanged and the residual scan would find nothing in it.
    */
   needsWork(line: string, start = 0, end = line.length): boolean {
-    return this.trigrams.test(line, start, end);
+    return this.words.test(line, start, end);
+  }
+
+  /**
+   * The start of the first line in `buf[start, end)` that may need work, or -1 (`end` is just after
+   * a newline); `linesPassed()` says how many lines came before it.
+   */
+  firstLineNeedingWork(buf: Uint8Array, start: number, end: number): number {
+    return this.words.firstLine(buf, start, end);
+  }
+
+  linesPassed(): number {
+    return this.words.linesPassed;
   }
 
   /** `needsWork` on the bytes of a line. */
   needsWorkBytes(buf: Uint8Array, start: number, end: number): boolean {
-    return this.trigrams.testBytes(buf, start, end);
+    return this.words.testBytes(buf, start, end);
   }
 
   /** This redactor's pseudonym map, for the redactors of other threads. */
@@ -235,7 +247,7 @@ export class Redactor {
   /** Redact one line (a binary string, without its line ending). */
   redactLine(line: string): string {
     let s = line;
-    if (!this.trigrams.test(line)) return s;
+    if (!this.words.test(line)) return s;
     const lower = line.toLowerCase();
     for (const rule of RULES) {
       if (rule.trigger && !rule.trigger(line, lower)) continue;
@@ -327,7 +339,7 @@ export class Redactor {
    * Any rule that would still replace something, or any learned literal or the host name, is a hit.
    */
   residual(line: string): ResidualHit | undefined {
-    if (!this.trigrams.test(line)) return undefined;
+    if (!this.words.test(line)) return undefined;
     {
       const lower = line.toLowerCase();
       for (const rule of RULES) {

@@ -7,7 +7,7 @@
  * unchanged: only the matched values change, never the encoding of the rest.
  */
 
-import { Trigrams } from './prefilter.js';
+import { WordFilter } from './prefilter.js';
 
 /** Bump when a rule changes what it finds; written into every bundle's manifest. */
 export const REDACTION_RULES_VERSION = '2.0.0';
@@ -426,12 +426,12 @@ export const PREFILTER_WORDS: readonly string[] = [
   ...'xoxp- xoxr- xoxs- xapp- akia asia abia acca aiza gocspx- npm_ sk- q~ hook memo'.split(' '),
 ];
 
-const BASE = new Trigrams();
+const BASE = new WordFilter();
 for (const w of PREFILTER_WORDS) BASE.add(w);
 
 /** A fresh copy of the rules' table, to which a redactor adds its learned values and host name. */
-export function ruleTrigrams(): Trigrams {
-  return new Trigrams(BASE);
+export function ruleWordFilter(): WordFilter {
+  return new WordFilter(BASE);
 }
 
 /** False only when no rule can find anything in the line. */

@@ -49,15 +49,15 @@ export class RedactStream extends Transform {
 
   /**
    * Works on bytes: a line that needs nothing (most of a log) is never turned into a string; runs
-   * of such lines pass through as slices of the input.
+   * of such lines pass through as slices of the input. Only the line that spans two chunks is
+   * copied (the chunk itself never is).
    */
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     try {
-      let buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+      let buf = chunk;
       if (this.dropping) {
         const nl = buf.indexOf(10);
         if (nl === -1) {
-          this.carry = Buffer.alloc(0);
           cb();
           return;
         }
@@ -65,31 +65,67 @@ export class RedactStream extends Transform {
         this.dropping = false;
       }
       const out: Buffer[] = [];
-      let start = 0;
-      let run = 0;
-      for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-        if (this.inKey === 0 && !this.redactor.needsWorkBytes(buf, start, nl)) {
-          this.lineNo++;
-          start = nl + 1;
-          continue;
+      let from = 0;
+      if (this.carry.length > 0) {
+        const nl = buf.indexOf(10);
+        if (nl === -1) {
+          this.carry = Buffer.concat([this.carry, buf]);
+          this.cutLongLine(out);
+          this.pushOut(out);
+          cb();
+          return;
         }
-        if (run < start) out.push(buf.subarray(run, start));
-        this.line(buf.toString('latin1', start, nl), true, out);
-        start = nl + 1;
-        run = start;
+        this.scan(Buffer.concat([this.carry, buf.subarray(0, nl + 1)]), out);
+        from = nl + 1;
       }
-      if (run < start) out.push(buf.subarray(run, start));
-      // Copied: the input chunk may be reused; a long line is cut into pieces.
-      this.carry = Buffer.from(buf.subarray(start));
-      while (this.carry.length > MAX_LINE) {
-        this.line(this.carry.toString('latin1', 0, MAX_LINE), false, out);
-        this.carry = Buffer.from(this.carry.subarray(MAX_LINE));
-      }
-      if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
+      const rest = buf.subarray(from);
+      const end = this.scan(rest, out);
+      // Copied: the input chunk may be reused.
+      this.carry = Buffer.from(rest.subarray(end));
+      this.cutLongLine(out);
+      this.pushOut(out);
       cb();
     } catch (e) {
       cb(e as Error);
     }
+  }
+
+  /** The whole lines of `buf` into `out`; returns where the unfinished last line starts. */
+  private scan(buf: Buffer, out: Buffer[]): number {
+    const end = buf.lastIndexOf(10) + 1;
+    let start = 0;
+    let run = 0;
+    while (start < end) {
+      if (this.inKey === 0) {
+        // Lines that need nothing pass through as one slice.
+        const at = this.redactor.firstLineNeedingWork(buf, start, end);
+        this.lineNo += this.redactor.linesPassed();
+        if (at === -1) {
+          start = end;
+          break;
+        }
+        start = at;
+      }
+      const nl = buf.indexOf(10, start);
+      if (run < start) out.push(buf.subarray(run, start));
+      this.line(buf.toString('latin1', start, nl), true, out);
+      start = nl + 1;
+      run = start;
+    }
+    if (run < start) out.push(buf.subarray(run, start));
+    return start;
+  }
+
+  /** A line longer than MAX_LINE is cut into pieces. */
+  private cutLongLine(out: Buffer[]): void {
+    while (this.carry.length > MAX_LINE) {
+      this.line(this.carry.toString('latin1', 0, MAX_LINE), false, out);
+      this.carry = Buffer.from(this.carry.subarray(MAX_LINE));
+    }
+  }
+
+  private pushOut(out: Buffer[]): void {
+    if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
   override _flush(cb: TransformCallback): void {

@@ -150,3 +150,41 @@ describe('secretlint (recommended preset) vets the rules', () => {
     ).toEqual([]);
   });
 });
+
+describe('the prefilter over a whole buffer', () => {
+  it('firstLine picks exactly the lines the per-line test picks, short words and learned values included', () => {
+    const r = new Redactor({ hostname: 'ws-dana-01', usernames: ['bo', 'dwhitfield'] });
+    const parts = [
+      ...corpusLines,
+      'plain line keyboard=3 logs',
+      'mail a@b',
+      'bo went home',
+      'x Q~y',
+      'nothing',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...parts), { minLength: 1, maxLength: 40 }), (ls) => {
+        const buf = Buffer.from(ls.map((l) => `${toBinary(l)}\n`).join(''), 'latin1');
+        const want: number[] = [];
+        let at = 0;
+        for (const l of ls) {
+          const len = Buffer.byteLength(toBinary(l), 'latin1');
+          if (r.needsWorkBytes(buf, at, at + len)) want.push(at);
+          at += len + 1;
+        }
+        const got: number[] = [];
+        let passed = 0;
+        for (let s = 0, f = r.firstLineNeedingWork(buf, s, buf.length); f !== -1;) {
+          passed += r.linesPassed();
+          got.push(f);
+          s = buf.indexOf(10, f) + 1;
+          f = r.firstLineNeedingWork(buf, s, buf.length);
+        }
+        passed += r.linesPassed();
+        expect(got).toEqual(want);
+        expect(passed + got.length).toBe(ls.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
