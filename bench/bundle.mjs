@@ -1,8 +1,10 @@
 // The ticket bundle against baselines measured in the same run, on the same logs:
 //   time:    `upwork-doctor bundle` (redaction included) vs `zip -r -6` of the same Logs folder;
 //   memory:  peak RSS of the bundle at a small and a large amount of logs (flat = the same peak);
-//   inspect: `upwork-doctor inspect` verifying the bundle's sha256s vs `sha256sum` of the same logs,
-//            as throughput (uncompressed bytes per second).
+//   inspect: `upwork-doctor inspect` verifying the bundle (every entry inflated and its sha256
+//            checked against the manifest, the JSON parts validated, the checks re-run, the log
+//            timeline) vs `sha256sum` of the same logs as plain files, as throughput: log bytes per
+//            second of wall time, whole commands (process start included) on both sides.
 // The logs look like the real app's: daily files `upwork..YYYYMMDD.log`, log4js lines
 // `[2025-04-10T12:30:45.123] [INFO] category - message`, multi-line JSON payloads, and secrets
 // sprinkled (Bearer tokens, cookies, emails, passwords in URLs, JWTs, home paths).
@@ -92,10 +94,10 @@ function makeLogs(dir, mib) {
   return logs;
 }
 
-/** Wall time (ms) and peak RSS (KiB) of a command, via GNU time. */
+/** Wall time (ms), peak RSS (KiB) and CPU seconds (user + system) of a command, via GNU time. */
 function measure(cmd, args, cwd) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], {
     env,
     cwd,
     encoding: 'utf8',
@@ -104,7 +106,8 @@ function measure(cmd, args, cwd) {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0 && !(cmd === process.execPath && args.includes('inspect') && r.status === 1))
     throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-800)}`);
-  return { ms, rss: Number(r.stderr.trim().split('\n').at(-1)), stdout: r.stdout };
+  const [rss, user, sys] = r.stderr.trim().split('\n').at(-1).split(' ').map(Number);
+  return { ms, rss, cpuS: user + sys, stdout: r.stdout };
 }
 
 function runSize(mib) {
@@ -139,12 +142,15 @@ function runSize(mib) {
     logBytes: bytes,
     zipMs: Math.round(zip.ms),
     bundleMs: Math.round(bundle.ms),
+    zipCpuS: zip.cpuS,
+    bundleCpuS: bundle.cpuS,
     timeRatio: bundle.ms / zip.ms,
     bundlePeakRssMiB: bundle.rss / 1024,
     zipSize: statSync(path.join(out, 'baseline.zip')).size,
     bundleSize: statSync(archive).size,
     sha256sumMBps: bytes / 1e6 / (sha.ms / 1000),
     inspectMBps: bytes / 1e6 / (inspect.ms / 1000),
+    inspectPeakRssMiB: inspect.rss / 1024,
     inspectIntegrity: verified?.verification?.ok ?? verified?.integrity ?? null,
   };
   row.inspectRatio = row.inspectMBps / row.sha256sumMBps;
@@ -154,6 +160,7 @@ function runSize(mib) {
 }
 
 try {
+  const loadAverageAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
   const small = runSize(smallMiB);
   const large = runSize(largeMiB);
   const rssFlat = large.bundlePeakRssMiB / small.bundlePeakRssMiB;
@@ -161,6 +168,7 @@ try {
     command: `node bench/bundle.mjs ${largeMiB} ${smallMiB}`,
     node: process.version,
     cpus: os.availableParallelism(),
+    loadAverageAtStart,
     loadAverageAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
     rows: [small, large],
     peakRssLargeOverSmall: rssFlat,
@@ -178,6 +186,13 @@ try {
     );
   console.log(
     `peak RSS at ${large.logs} / at ${small.logs}: ×${rssFlat.toFixed(2)} (flat: within ×0.90–×1.10)`,
+  );
+  for (const r of results.rows)
+    console.log(
+      `${r.logs}: CPU seconds zip ${f1(r.zipCpuS)}, bundle ${f1(r.bundleCpuS)} (×${(r.bundleCpuS / r.zipCpuS).toFixed(2)})`,
+    );
+  console.log(
+    `load average at start ${loadAverageAtStart.join(' ')}, at end ${results.loadAverageAtEnd.join(' ')}`,
   );
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -173,8 +173,11 @@ function lockProblem({ c, now }: Ctx): Problem | undefined {
   return undefined;
 }
 
+/** The server answered this computer's upload with DEVICE_CONFLICT, and more cached time waits to meet the same answer. */
 function conflictProblem({ c, pendingSeg }: Ctx): Problem | undefined {
   if (pendingSeg === 0 || !c.anotherDeviceLive) return undefined;
+  const refused = c.rejected.filter((r) => r.code === 'DEVICE_CONFLICT');
+  const minutes = refused.reduce((a, r) => a + r.minutes, 0);
   return {
     rank: 3,
     outcome: {
@@ -182,6 +185,12 @@ function conflictProblem({ c, pendingSeg }: Ctx): Problem | undefined {
       code: 'UWD-CACHE-006',
       summary:
         'Another computer is logging time on your account while this one has cached time waiting, so the cached time will be refused.',
+      details:
+        refused.length > 0
+          ? [
+              `The server already refused ${refused.length} cached segment(s) (${minutes} min) from this computer with DEVICE_CONFLICT, the last at ${iso(Math.max(...refused.map((r) => r.at ?? 0)))}.`,
+            ]
+          : [],
       remediation: {
         text: 'Stop the tracker on the other computer, then upload the cache from this one before tracking again anywhere else.',
         commands: ['upwork-doctor fix --only cache-upload'],

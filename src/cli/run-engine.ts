@@ -149,13 +149,38 @@ async function clientFor(dataDir: string) {
   return new WorkDiaryClient({ url: live.info.url, ca: live.caPem, timeoutMs: 10_000 });
 }
 
+/** The contract list from the server when one answers (saved as the app's cache), else the cached one. */
+async function freshContracts(dataDir: string, client: Awaited<ReturnType<typeof clientFor>>) {
+  const engine = await import('../engine/index.js');
+  if (client) {
+    try {
+      const r = await client.contracts();
+      await engine.saveContracts(dataDir, { fetchedAt: r.body.serverTime, contracts: r.body.contracts });
+      return r.body.contracts;
+    } catch {
+      // the cached list will do
+    }
+  }
+  return (await engine.loadContracts(dataDir)).contracts;
+}
+
+/** The Helper for the screenshots; without one the tracker draws its own. */
+async function helperFor(dataDir: string) {
+  const { startHelper } = await import('../engine/helper/index.js');
+  try {
+    return await startHelper({ dataDir, enableGpu: true, maxSeconds: 3600 });
+  } catch {
+    return undefined;
+  }
+}
+
 async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promise<number> {
   await requireEngine(dataDir);
   const engine = await import('../engine/index.js');
   const { Tracker, syntheticInput } = await import('../engine/tracker.js');
+  const { helperScreenshots, logTrackerEvents, runTracking } = await import('../engine/tracking.js');
   const { createUploadSession } = await import('../engine/upload-session.js');
   const { EngineLog, formatCacheLevel } = await import('../engine/logs.js');
-  const { startHelper } = await import('../engine/helper/index.js');
 
   const realNow = ctx.now();
   const settings = await engine.loadSettings(dataDir);
@@ -177,16 +202,7 @@ async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promis
   const clock = probeClock;
   const log = new EngineLog(dataDir, { now: () => clock.now() });
   const client = await clientFor(dataDir);
-  let contracts = (await engine.loadContracts(dataDir)).contracts;
-  if (client) {
-    try {
-      const r = await client.contracts();
-      contracts = r.body.contracts;
-      await engine.saveContracts(dataDir, { fetchedAt: r.body.serverTime, contracts });
-    } catch {
-      // the cached list will do
-    }
-  }
+  const contracts = await freshContracts(dataDir, client);
   const rng = engine.realRng;
   const { status, uploader } = createUploadSession({
     dataDir,
@@ -201,13 +217,7 @@ async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promis
     sleep: async () => undefined,
     onStatus: (_to: unknown, label: string) => ctx.stderr(`  status: ${label}\n`),
   });
-  let helper: Awaited<ReturnType<typeof startHelper>> | undefined;
-  try {
-    helper = await startHelper({ dataDir, enableGpu: true, maxSeconds: 3600 });
-  } catch {
-    helper = undefined;
-  }
-  const h = helper;
+  const helper = await helperFor(dataDir);
   const speed = opts.speed ?? 60;
   const tracker = new Tracker({
     store,
@@ -217,49 +227,48 @@ async function track(dataDir: string, opts: EngineOptions, ctx: Context): Promis
     deviceId: device.deviceId,
     contracts,
     input: syntheticInput(rng, 0.85),
-    ...(h ? { screenshots: { capture: async ({ slot }) => (await h.screenshot(slot)).png } } : {}),
-    onEvent: (e) => {
-      if (e.type === 'started') log.trackingStarted(e.contractId, e.memo);
-      else if (e.type === 'refused') log.trackingRefused(e.contractId, e.message);
-      else if (e.type === 'stopped') log.trackingStopped(e.contractId, e.message ?? e.reason);
-      else if (e.type === 'sealed') {
-        log.segmentSealed(e.segment.slot * 600_000, e.segment.activeMinutes, e, e.segment.screenshot?.sha256);
+    ...helperScreenshots(helper),
+    onEvent: logTrackerEvents(log, (e) => {
+      if (e.type === 'started')
         ctx.stderr(
-          `  ${utc(e.segment.trackedFrom)}  segment sealed, activity ${e.segment.activeMinutes}/10, ${formatCacheLevel(e.pendingMinutes, e.capacityMinutes)}\n`,
+          `Tracking contract ${opts.contract} from ${utc(start)} to ${utc(end)} (simulated${speed > 0 ? `, ${speed} min per second` : ''}).\n`,
         );
-      }
-    },
+      if (e.type !== 'sealed') return;
+      ctx.stderr(
+        `  ${utc(e.segment.trackedFrom)}  segment sealed, activity ${e.segment.activeMinutes}/10, ${formatCacheLevel(e.pendingMinutes, e.capacityMinutes)}\n`,
+      );
+    }),
   });
+  // Upload when the service is there, as the app does after each sealed segment and at the end.
+  const uploadIfUp = async () => {
+    if ((await uploader.probe()) && store.stats().pendingSegments > 0) await uploader.uploadOnce();
+  };
   let exit: number = ExitCode.Ok;
   try {
     await uploader.probe();
-    const d = await tracker.start(opts.contract!, opts.memo!);
-    if (!d.ok) {
-      ctx.logger.error(`the tracker refused to start: ${d.message}`);
+    const { decision, stoppedBy } = await runTracking({
+      tracker,
+      clock,
+      store,
+      contractId: opts.contract!,
+      memo: opts.memo!,
+      until: end,
+      stepMs: MINUTE,
+      afterSeal: async () => {
+        await uploadIfUp();
+        await status.flush();
+      },
+      ...(speed > 0 ? { afterTick: () => new Promise<void>((r) => setTimeout(r, 1000 / speed)) } : {}),
+    });
+    if (!decision.ok) {
+      ctx.logger.error(`the tracker refused to start: ${decision.message}`);
       exit = ExitCode.Failed;
     } else {
-      ctx.stderr(
-        `Tracking contract ${opts.contract} from ${utc(start)} to ${utc(end)} (simulated${speed > 0 ? `, ${speed} min per second` : ''}).\n`,
-      );
-      let sealed = store.stats().seq;
-      while (clock.now() < end && tracker.status().tracking) {
-        clock.advance(MINUTE);
-        await tracker.tick();
-        if (store.stats().seq !== sealed) {
-          sealed = store.stats().seq;
-          // After each sealed segment: upload when the service is there, as the app does.
-          if ((await uploader.probe()) && store.stats().pendingSegments > 0) await uploader.uploadOnce();
-          await status.flush();
-        }
-        if (speed > 0) await new Promise((r) => setTimeout(r, 1000 / speed));
+      if (stoppedBy) {
+        ctx.stderr(`The tracker stopped: ${stoppedBy.message ?? stoppedBy.reason}\n`);
+        if (stoppedBy.reason !== 'user' && stoppedBy.reason !== 'idle') exit = ExitCode.Failed;
       }
-      const last = tracker.status().lastStop;
-      await tracker.stop('user');
-      if (last) {
-        ctx.stderr(`The tracker stopped: ${last.message ?? last.reason}\n`);
-        if (last.reason !== 'user' && last.reason !== 'idle') exit = ExitCode.Failed;
-      }
-      if ((await uploader.probe()) && store.stats().pendingSegments > 0) await uploader.uploadOnce();
+      await uploadIfUp();
     }
     await status.flush();
     const s = store.stats();
@@ -348,8 +357,8 @@ async function status(dataDir: string, opts: EngineOptions, ctx: Context): Promi
 async function upload(dataDir: string, opts: EngineOptions, ctx: Context): Promise<number> {
   await requireEngine(dataDir);
   const engine = await import('../engine/index.js');
-  const { createUploadSession } = await import('../engine/upload-session.js');
-  const { EngineLog, formatCacheLevel } = await import('../engine/logs.js');
+  const { openFolderUploadSession, uploadNow } = await import('../engine/upload-session.js');
+  const { formatCacheLevel } = await import('../engine/logs.js');
   const client = await clientFor(dataDir);
   if (!client) {
     throw new UserError(
@@ -357,41 +366,18 @@ async function upload(dataDir: string, opts: EngineOptions, ctx: Context): Promi
       ExitCode.Failed,
     );
   }
-  const settings = await engine.loadSettings(dataDir);
-  const device = await engine.loadOrCreateDevice(dataDir, ctx.now());
-  const clock = engine.realClock;
-  const store = await openCache(dataDir, settings, clock);
-  const log = new EngineLog(dataDir);
-  const { status, uploader } = createUploadSession({
-    dataDir,
-    store,
+  const { store, log, status, uploader } = await openFolderUploadSession(dataDir, {
     client,
-    serverUrl: client.url,
-    deviceId: device.deviceId,
-    settings,
-    clock,
+    clock: engine.realClock,
     rng: engine.realRng,
-    log,
+    openCache: (settings) => openCache(dataDir, settings, engine.realClock),
   });
   try {
-    const before = store.stats();
-    log.uploadAttempt(before.pendingSegments, 1, `${client.url}/v1/diary/segments:batch`);
-    let r = await uploader.uploadOnce();
-    // A few quick retries for a blip; a real outage is for the user to fix, not to wait out here.
-    for (let i = 0; i < 3 && (r.outcome === 'transient' || r.outcome === 'protocol'); i++) {
-      await new Promise((res) => setTimeout(res, Math.min(2000, uploader.nextDelay(r.retryAfterMs))));
-      r = await uploader.uploadOnce();
-    }
-    await status.flush();
+    const { last: r } = await uploadNow(
+      { store, log, status, uploader },
+      { url: client.url, retries: 3, wait: (ms) => new Promise((res) => setTimeout(res, ms)) },
+    );
     const s = store.stats();
-    if (r.outcome === 'drained') log.uploadResult(r.accepted, r.duplicates, r.rejected, 200);
-    else
-      log.uploadFailed(
-        `${client.url}/v1/diary/segments:batch`,
-        r.error ?? r.outcome,
-        uploader.consecutiveFailures,
-      );
-    log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
     const result = {
       outcome: r.outcome,
       accepted: r.accepted,

@@ -9,11 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeClock, seededRng } from './clock.js';
+import type { Rng } from './clock.js';
 import {
   enginePaths,
   loadOrCreateDevice,
@@ -36,7 +37,9 @@ import { isPidAlive } from '../core/pid.js';
 import { readLock } from './store/lock.js';
 import { openStore } from './store/store.js';
 import { Tracker, syntheticInput } from './tracker.js';
-import { createUploadSession } from './upload-session.js';
+import { helperScreenshots, logTrackerEvents, runTracking } from './tracking.js';
+import { createUploadSession, uploadNow } from './upload-session.js';
+import type { UploadSession } from './upload-session.js';
 
 export const SCENARIO_FILE = 'scenario.json';
 /** Written into `<data>/engine/` so the doctor (and a person) can tell a scenario folder from a tracker. */
@@ -66,6 +69,21 @@ export interface WorkBlock {
   activeShare?: number;
 }
 
+/** A second computer of the same freelancer: its own device id, cache and uploader. */
+export interface OtherDevice {
+  deviceId: string;
+  contract: string;
+  memo: string;
+  startMinutesAgo: number;
+  minutes: number;
+}
+
+/** At `minutesAgo` the link is up long enough for `batches` upload batch request(s), then drops. */
+export interface Reconnect {
+  minutesAgo: number;
+  batches: number;
+}
+
 export interface StatusChange {
   contract: string;
   status: 'active' | 'paused' | 'ended';
@@ -86,9 +104,6 @@ export interface ScenarioClaims {
     rejectedCodes: string[];
     status: ConnectionState;
   };
-  serverFaults: Faults;
-  helperMode: HelperMode;
-  helperGpu: boolean;
   /** Contract statuses in the tracker's contract list (contracts.json). */
   contracts?: Record<string, 'active' | 'paused' | 'ended'>;
   /** Starting a contract was refused with this reason (in the log). */
@@ -110,14 +125,21 @@ export interface ScenarioSpec {
   contracts: ScenarioContract[];
   statusChanges?: StatusChange[];
   work: WorkBlock[];
-  /** The connection the tracker saw last: online, offline (caching), or stuck (caching though the service is up). */
+  /**
+   * This computer's connection while blocks marked `upload: false` run and at the end: `online`;
+   * `offline` (the server closes its listener, or has `cachingFaults`, so every upload really
+   * fails); `stuck` (the service answers, but this tracker offers only TLS 1.0/1.1, so its own
+   * handshakes fail).
+   */
   link: 'online' | 'offline' | 'stuck';
-  /** The last transport error the tracker logged when offline or stuck. */
-  linkError?: string;
-  /** Server faults while the doctor checks this scenario. */
+  /** The server's faults while an offline link is down (default: `{offline: true}`). */
+  cachingFaults?: Faults;
+  /** Server faults while the doctor checks this scenario (the tracker's last attempt meets them too). */
   faults?: Faults;
-  /** Another computer of the same freelancer live-logging (its device id). */
-  otherDeviceLive?: string;
+  /** Another computer of the same freelancer tracks and uploads live. */
+  otherDevice?: OtherDevice;
+  /** This computer's connection comes back for a moment and drops again mid-upload. */
+  reconnect?: Reconnect;
   helper?: { mode: HelperMode; enableGpu?: boolean };
   claims: ScenarioClaims;
 }
@@ -246,6 +268,8 @@ function storyClock(spec: ScenarioSpec, ref: number): FakeClock {
     60,
     ...spec.work.map((w) => w.startMinutesAgo),
     ...(spec.statusChanges ?? []).map((c) => c.minutesAgo),
+    spec.otherDevice?.startMinutesAgo ?? 0,
+    spec.reconnect?.minutesAgo ?? 0,
   );
   return new FakeClock(ref - firstStart * MINUTE_MS - 60 * MINUTE_MS);
 }
@@ -274,104 +298,194 @@ interface Story {
   dataDir: string;
   ref: number;
   clock: FakeClock;
+  rng: Rng;
+  settings: EngineSettings;
   log: EngineLog;
   server: ScenarioServer;
-  client: WorkDiaryClient;
+  /** The scenario's own admin client (contract changes); never the tracker's link. */
+  admin: WorkDiaryClient;
   store: ScenarioStore;
-  session: ReturnType<typeof createUploadSession>;
+  session: UploadSession;
   tracker: Tracker;
+  /** This computer cannot upload right now (a block marked `upload: false`, or the end of an offline story). */
+  linkDown: boolean;
+  /** When this computer last tried to upload (clock ms). */
+  lastAttemptAt: number;
   refreshContracts: () => Promise<WireContract[]>;
 }
 
-/** The tracker as the app runs it, logging its events; refusals are collected for the claims. */
-function makeTracker(
-  args: Pick<
-    ConstructorParameters<typeof Tracker>[0],
-    'store' | 'settings' | 'clock' | 'rng' | 'deviceId' | 'contracts'
-  >,
-  log: EngineLog,
-  helper: HelperHandle | undefined,
-  refusals: BuiltScenario['refusals'],
-): Tracker {
-  const h = helper;
-  return new Tracker({
-    ...args,
-    input: syntheticInput(args.rng, 0.85),
-    ...(h ? { screenshots: { capture: async ({ slot }) => (await h.screenshot(slot)).png } } : {}),
-    onEvent: (e) => {
-      if (e.type === 'started') log.trackingStarted(e.contractId, e.memo);
-      else if (e.type === 'refused') {
-        log.trackingRefused(e.contractId, e.message);
-        refusals.push({ contract: e.contractId, reason: e.reason });
-      } else if (e.type === 'sealed')
-        log.segmentSealed(e.segment.slot * 600_000, e.segment.activeMinutes, e, e.segment.screenshot?.sha256);
-      else if (e.type === 'stopped') log.trackingStopped(e.contractId, e.message ?? e.reason);
-    },
+/** How often the story's tracker tries to upload while it tracks (plus once when a block ends). */
+const UPLOAD_EVERY_MS = 60 * MINUTE_MS;
+
+/** Server faults that clear every fault a story may set (patches merge). */
+const NO_FAULTS: Faults = { offline: false, oldTls: false, maintenance: false };
+
+/**
+ * The tracker's link: a client to the story's server. When a `stuck` tracker's link is down it
+ * offers only TLS 1.0/1.1 (TLS 1.2 switched off on this computer), so its handshakes really fail
+ * while the service itself answers everyone else.
+ */
+function trackerClient(x: Pick<Story, 'spec' | 'server' | 'linkDown'>): WorkDiaryClient {
+  const stuck = x.linkDown && x.spec.link === 'stuck';
+  return new WorkDiaryClient({
+    url: x.server.url,
+    ca: x.server.caPem,
+    timeoutMs: 10_000,
+    ...(stuck ? { minVersion: 'TLSv1' as const, maxVersion: 'TLSv1.1' as const } : {}),
   });
 }
 
-/** One upload attempt through the uploader, logged as the tracker logs it. */
-async function uploadStep(x: Story): Promise<void> {
-  const { log, store: st, server } = x;
-  const { status, uploader } = x.session;
-  log.uploadAttempt(st.stats().pendingSegments, 1, `${server.url}/v1/diary/segments:batch`);
-  status.attempt();
-  const r = await uploader.uploadOnce();
-  if (r.outcome === 'drained') log.uploadResult(r.accepted, r.duplicates, r.rejected, 200);
-  else log.uploadFailed(`${server.url}/v1/diary/segments:batch`, r.error ?? r.outcome, 1);
-  const s = st.stats();
-  log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+/**
+ * Take this computer's link up or down. Down, an offline story's server closes its listener (or
+ * keeps the scenario's `cachingFaults`, e.g. old TLS only), so every upload really fails.
+ */
+async function setLink(x: Story, down: boolean): Promise<void> {
+  x.linkDown = down;
+  if (x.spec.link === 'stuck') return;
+  await x.server.setFaults(
+    down ? { ...NO_FAULTS, ...(x.spec.cachingFaults ?? { offline: true }) } : NO_FAULTS,
+  );
+}
+
+/** What the app does after a sealed segment and when it reconnects: upload what waits, or ask whether the server is there. */
+async function attemptUpload(x: Pick<Story, 'store' | 'session' | 'log' | 'server'>): Promise<void> {
+  if (x.store.stats().pendingSegments > 0) {
+    await uploadNow({ ...x.session, store: x.store, log: x.log }, { url: x.server.url });
+    return;
+  }
+  await x.session.uploader.probe();
+  const s = x.store.stats();
+  x.log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+  await x.session.status.flush();
 }
 
 /** The client changes a contract's status; the tracker refreshes its list. */
 async function statusChangeStep(x: Story, c: StatusChange, at: number): Promise<void> {
-  await x.client.adminContract(c.contract, { status: c.status, at });
+  await x.admin.adminContract(c.contract, { status: c.status, at });
   x.tracker.setContracts(await x.refreshContracts());
   x.log.info('contracts', `contract ${c.contract} is now ${c.status} (refreshed from the server)`);
 }
 
-/** A block of work: track it minute by minute, then upload it or log the failed upload (offline). */
+/**
+ * A block of work, tracked as the app tracks it. After a sealed segment it tries to upload, at most
+ * hourly in the story (the app tries more often and backs off; a day offline stays a short log and a
+ * quick build), and once more when the block ends.
+ */
 async function workStep(x: Story, w: WorkBlock, at: number): Promise<void> {
-  const { spec, clock, tracker, log, store: st, server } = x;
-  const { status } = x.session;
-  if (!w.upload) status.event({ type: 'NET_DOWN', error: spec.linkError ?? 'connect ECONNREFUSED' });
-  const d = await tracker.start(w.contract, w.memo);
-  if (d.ok) {
-    const end = at + w.minutes * MINUTE_MS;
-    while (clock.now() < end) {
-      clock.advance(Math.min(10 * MINUTE_MS, end - clock.now()));
-      await tracker.tick();
-    }
-    await tracker.stop('user');
-  }
-  if (w.upload) await uploadStep(x);
-  else {
-    const s = st.stats();
-    log.uploadFailed(
-      `${server.url}/v1/diary/segments:batch`,
-      spec.linkError ?? 'connect ECONNREFUSED',
-      3,
-      undefined,
-      30_000,
-    );
-    log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
-  }
-  await status.flush();
+  await setLink(x, !w.upload);
+  const attempt = async () => {
+    x.lastAttemptAt = x.clock.now();
+    await attemptUpload(x);
+  };
+  await runTracking({
+    tracker: x.tracker,
+    clock: x.clock,
+    store: x.store,
+    contractId: w.contract,
+    memo: w.memo,
+    until: at + w.minutes * MINUTE_MS,
+    stepMs: SLOT_MS,
+    afterSeal: async () => {
+      if (x.clock.now() - x.lastAttemptAt >= UPLOAD_EVERY_MS) await attempt();
+    },
+  });
+  // Stopping seals the open slot: the app tries that one too.
+  if (x.store.stats().pendingSegments > 0) await attempt();
 }
 
-/** The story, in time order: status changes by the client, and blocks of work. */
+/**
+ * Another computer of the same freelancer (its own device id, cache and uploader) tracks and
+ * uploads live: the server makes it the live device, so older cached time from this computer is
+ * refused DEVICE_CONFLICT when it arrives.
+ */
+async function otherDeviceStep(x: Story, o: OtherDevice, at: number): Promise<void> {
+  // The server must answer the other computer (this one is idle meanwhile, so its link may as well be up).
+  await setLink(x, false);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'uwd-other-device-'));
+  const store = await openStore({
+    cacheDir: enginePaths(dir).cacheDir,
+    ...storeSettings(x.settings),
+    clock: x.clock,
+  });
+  try {
+    const log = new EngineLog(dir, { now: () => x.clock.now() });
+    const client = new WorkDiaryClient({ url: x.server.url, ca: x.server.caPem, timeoutMs: 10_000 });
+    const session = createUploadSession({ ...uploadSessionArgs(dir, x, o.deviceId, log), store, client });
+    const tracker = new Tracker({
+      store,
+      settings: x.settings,
+      clock: x.clock,
+      rng: x.rng,
+      deviceId: o.deviceId,
+      contracts: (await client.contracts()).body.contracts,
+      input: syntheticInput(x.rng, 0.85),
+      onEvent: logTrackerEvents(log),
+    });
+    const other = { store, session, log, server: x.server };
+    const attempt = () => attemptUpload(other);
+    const until = at + o.minutes * MINUTE_MS;
+    await runTracking({
+      tracker,
+      clock: x.clock,
+      store,
+      contractId: o.contract,
+      memo: o.memo,
+      until,
+      stepMs: SLOT_MS,
+      afterSeal: attempt,
+    });
+    await attempt();
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  x.log.debug('scenario', `another computer (${o.deviceId}) tracked ${o.minutes} min and uploaded it live`);
+}
+
+/**
+ * This computer's connection comes back for a moment: its uploader gets `batches` batch request(s)
+ * through before the connection drops again (every later request is cut off at the socket).
+ */
+async function reconnectStep(x: Story, r: Reconnect): Promise<void> {
+  await setLink(x, false);
+  let passed = 0;
+  x.server.hooks?.setPlan((req) => {
+    if (passed >= r.batches) return 'drop-request';
+    if (req.path.startsWith('/v1/diary/segments:batch')) passed++;
+    return 'pass';
+  });
+  try {
+    await attemptUpload(x);
+  } finally {
+    x.server.hooks?.setPlan(undefined);
+  }
+  await setLink(x, true);
+}
+
+/** The story, in time order: status changes by the client, blocks of work, the other computer, a reconnect. */
 async function playStory(x: Story): Promise<void> {
   const { spec, ref, clock } = x;
   type Step = { at: number; run: () => Promise<void> };
-  const steps: Step[] = [];
-  for (const c of spec.statusChanges ?? []) {
-    const at = ref - c.minutesAgo * MINUTE_MS;
-    steps.push({ at, run: () => statusChangeStep(x, c, at) });
-  }
-  for (const w of spec.work) {
-    const at = ref - w.startMinutesAgo * MINUTE_MS;
-    steps.push({ at, run: () => workStep(x, w, at) });
-  }
+  const ago = (minutes: number) => ref - minutes * MINUTE_MS;
+  const steps: Step[] = [
+    ...(spec.statusChanges ?? []).map((c) => ({
+      at: ago(c.minutesAgo),
+      run: () => statusChangeStep(x, c, ago(c.minutesAgo)),
+    })),
+    ...spec.work.map((w) => ({
+      at: ago(w.startMinutesAgo),
+      run: () => workStep(x, w, ago(w.startMinutesAgo)),
+    })),
+    ...(spec.otherDevice
+      ? [spec.otherDevice].map((o) => ({
+          at: ago(o.startMinutesAgo),
+          run: () => otherDeviceStep(x, o, ago(o.startMinutesAgo)),
+        }))
+      : []),
+    ...(spec.reconnect
+      ? [spec.reconnect].map((r) => ({ at: ago(r.minutesAgo), run: () => reconnectStep(x, r) }))
+      : []),
+  ];
   steps.sort((a, b) => a.at - b.at);
   for (const s of steps) {
     if (s.at > clock.now()) clock.set(s.at);
@@ -379,19 +493,17 @@ async function playStory(x: Story): Promise<void> {
   }
 }
 
-/** At the reference now: the other device, the last connection state, rejections and cache level. */
+/**
+ * At the reference now: the link as the story left it and the server as the doctor will find it
+ * (the scenario's faults); the tracker tries once more, so its status is the answer it really got.
+ */
 async function finishStory(x: Story): Promise<void> {
-  const { spec, ref, clock, client, log, store: st } = x;
-  const { status } = x.session;
-  if (spec.otherDeviceLive) {
-    clock.set(ref - 5 * MINUTE_MS);
-    await client.adminLive(spec.otherDeviceLive);
-    log.info('network', `another computer (${spec.otherDeviceLive}) is logging time on this account`);
-  }
+  const { spec, ref, clock, store: st } = x;
   clock.set(ref);
-  if (spec.link === 'online') status.event({ type: 'PROBE_OK' });
-  else status.event({ type: 'NET_DOWN', error: spec.linkError ?? 'connect ECONNREFUSED' });
-  status.setRejections(
+  await setLink(x, spec.link !== 'online');
+  await x.server.setFaults({ ...NO_FAULTS, ...spec.faults });
+  await attemptUpload(x);
+  x.session.status.setRejections(
     st.rejected().map((r) => ({
       contractId: r.segment.contractId,
       slot: r.segment.slot,
@@ -399,9 +511,7 @@ async function finishStory(x: Story): Promise<void> {
       at: r.rejection!.serverTime,
     })),
   );
-  await status.flush();
-  const s = st.stats();
-  log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+  await x.session.status.flush();
 }
 
 function markerOf(spec: ScenarioSpec, ref: number, builtAt: number): ScenarioMarker {
@@ -413,6 +523,67 @@ function markerOf(spec: ScenarioSpec, ref: number, builtAt: number): ScenarioMar
     faults: spec.faults ?? {},
     helper: { mode: spec.helper?.mode ?? 'normal', enableGpu: spec.helper?.enableGpu ?? false },
   };
+}
+
+/** What every upload session of a story shares (this computer's and the other computer's). */
+function uploadSessionArgs(
+  dataDir: string,
+  x: Pick<Story, 'settings' | 'clock' | 'rng' | 'server'>,
+  deviceId: string,
+  log: EngineLog,
+) {
+  return {
+    dataDir,
+    serverUrl: x.server.url,
+    deviceId,
+    settings: x.settings,
+    clock: x.clock,
+    rng: x.rng,
+    log,
+    sleep: async () => undefined,
+  };
+}
+
+/** Start the story's parts: the tracker of this computer on its cache, wired to the server. */
+async function openStory(
+  base: Pick<Story, 'spec' | 'dataDir' | 'ref' | 'clock' | 'rng' | 'settings' | 'log' | 'server'>,
+  store: ScenarioStore,
+  deviceId: string,
+  helper: HelperHandle | undefined,
+  refusals: BuiltScenario['refusals'],
+): Promise<Story> {
+  const { dataDir, server, log } = base;
+  const admin = new WorkDiaryClient({
+    url: server.url,
+    ca: server.caPem,
+    timeoutMs: 10_000,
+    adminSecret: server.adminSecret,
+  });
+  const refreshContracts = async () => {
+    const r = await trackerClient({ ...base, linkDown: false }).contracts();
+    await saveContracts(dataDir, { fetchedAt: r.body.serverTime, contracts: r.body.contracts });
+    return r.body.contracts;
+  };
+  const x = { ...base, admin, store, linkDown: false, lastAttemptAt: -Infinity, refreshContracts } as Story;
+  x.session = createUploadSession({
+    ...uploadSessionArgs(dataDir, base, deviceId, log),
+    store,
+    client: () => trackerClient(x),
+  });
+  x.tracker = new Tracker({
+    store,
+    settings: base.settings,
+    clock: base.clock,
+    rng: base.rng,
+    deviceId,
+    contracts: await refreshContracts(),
+    input: syntheticInput(base.rng, 0.85),
+    ...helperScreenshots(helper),
+    onEvent: logTrackerEvents(log, (e) => {
+      if (e.type === 'refused') refusals.push({ contract: e.contractId, reason: e.reason });
+    }),
+  });
+  return x;
 }
 
 /** Play a scenario's story through the real engine into `dataDir` (which must be new or empty). */
@@ -437,35 +608,14 @@ export async function buildScenario(
     seedContracts: seedContractsOf(spec, ref, clock.now()),
     writeServerJson: false,
     settings: serverSettingsOf(settings),
+    // Only for a reconnect that drops mid-upload (the socket is really cut).
+    testHooks: spec.reconnect !== undefined,
   });
   let helper: HelperHandle | undefined;
   let store: ScenarioStore | undefined;
   const refusals: BuiltScenario['refusals'] = [];
   try {
-    const client = new WorkDiaryClient({
-      url: server.url,
-      ca: server.caPem,
-      timeoutMs: 10_000,
-      adminSecret: server.adminSecret,
-    });
     store = await openStore({ cacheDir: p.cacheDir, ...storeSettings(settings), clock });
-    const session = createUploadSession({
-      dataDir,
-      store,
-      client,
-      serverUrl: server.url,
-      deviceId: device.deviceId,
-      settings,
-      clock,
-      rng,
-      log,
-      sleep: async () => undefined,
-    });
-    const refreshContracts = async () => {
-      const r = await client.contracts();
-      await saveContracts(dataDir, { fetchedAt: r.body.serverTime, contracts: r.body.contracts });
-      return r.body.contracts;
-    };
     if (opts.useHelper !== false) {
       helper = await startHelper({
         dataDir,
@@ -474,25 +624,8 @@ export async function buildScenario(
         maxSeconds: 600,
       });
     }
-    const tracker = makeTracker(
-      { store, settings, clock, rng, deviceId: device.deviceId, contracts: await refreshContracts() },
-      log,
-      helper,
-      refusals,
-    );
-    const story: Story = {
-      spec,
-      dataDir,
-      ref,
-      clock,
-      log,
-      server,
-      client,
-      store,
-      session,
-      tracker,
-      refreshContracts,
-    };
+    const base = { spec, dataDir, ref, clock, rng, settings, log, server };
+    const story = await openStory(base, store, device.deviceId, helper, refusals);
     await playStory(story);
     await finishStory(story);
   } finally {

@@ -4,14 +4,16 @@
  * the scenarios and the cache-upload fix all upload through this, so they upload the same way.
  */
 import type { Clock, Rng } from './clock.js';
+import { loadOrCreateDevice, loadSettings } from './config.js';
 import type { EngineSettings } from './config.js';
-import type { EngineLog } from './logs.js';
+import { EngineLog } from './logs.js';
 import { STATUS_LABELS } from './protocol.js';
 import { StatusTracker, cacheLevelOf } from './status.js';
 import type { ConnectionState } from './protocol.js';
 import type { Store } from './store/types.js';
-import { Uploader } from './uploader.js';
-import type { UploaderOptions } from './uploader.js';
+import type { WorkDiaryClient } from './server/client.js';
+import { Uploader, realSleep } from './uploader.js';
+import type { PassResult, UploaderOptions } from './uploader.js';
 
 export interface UploadSessionOptions {
   dataDir: string;
@@ -62,4 +64,72 @@ export function createUploadSession(o: UploadSessionOptions): UploadSession {
     log: (level, line) => o.log.write(level, 'upload', line.replace(/^upload: /, '')),
   });
   return { status, uploader };
+}
+
+export interface FolderUploadOptions {
+  client: WorkDiaryClient;
+  clock: Clock;
+  rng: Pick<Rng, 'next'>;
+  /** Open the folder's cache for writing; callers word its refusals (locked, damaged) their own way. */
+  openCache: (
+    settings: EngineSettings,
+  ) => Promise<UploadSessionOptions['store'] & { close(): Promise<void> }>;
+}
+
+/**
+ * "Upload now" on a tracker folder, as `engine upload` and the cache-upload fix do it: the folder's
+ * settings, device id and cache, its log at the given clock, and the upload session on top.
+ */
+export async function openFolderUploadSession(dataDir: string, o: FolderUploadOptions) {
+  const settings = await loadSettings(dataDir);
+  const device = await loadOrCreateDevice(dataDir, o.clock.now());
+  const store = await o.openCache(settings);
+  const log = new EngineLog(dataDir, { now: () => o.clock.now() });
+  const session = createUploadSession({
+    dataDir,
+    store,
+    client: o.client,
+    serverUrl: o.client.url,
+    deviceId: device.deviceId,
+    settings,
+    clock: o.clock,
+    rng: o.rng,
+    log,
+  });
+  return { store, log, ...session };
+}
+
+export interface UploadNowResult {
+  /** The last pass. */
+  last: PassResult;
+  /** Every pass together. */
+  total: { accepted: number; duplicates: number; rejected: number };
+}
+
+/**
+ * Upload what waits now, logged as the app logs it: one pass, then up to `retries` more after a
+ * transient or protocol failure (a blip; a real outage is for the person to fix, not to wait out).
+ * `engine upload`, the cache-upload fix and the scenarios' tracker upload through this.
+ */
+export async function uploadNow(
+  u: UploadSession & { store: Pick<Store, 'stats'>; log: EngineLog },
+  o: { url: string; retries?: number; wait?: (ms: number) => Promise<void> },
+): Promise<UploadNowResult> {
+  const batchUrl = `${o.url}/v1/diary/segments:batch`;
+  u.log.uploadAttempt(u.store.stats().pendingSegments, u.uploader.consecutiveFailures + 1, batchUrl);
+  let r = await u.uploader.uploadOnce();
+  const total = { accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected };
+  for (let i = 0; i < (o.retries ?? 0) && (r.outcome === 'transient' || r.outcome === 'protocol'); i++) {
+    await (o.wait ?? realSleep)(Math.min(2_000, u.uploader.nextDelay(r.retryAfterMs)));
+    r = await u.uploader.uploadOnce();
+    total.accepted += r.accepted;
+    total.duplicates += r.duplicates;
+    total.rejected += r.rejected;
+  }
+  if (r.outcome === 'drained') u.log.uploadResult(total.accepted, total.duplicates, total.rejected, 200);
+  else u.log.uploadFailed(batchUrl, r.error ?? r.outcome, u.uploader.consecutiveFailures);
+  await u.status.flush();
+  const s = u.store.stats();
+  u.log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+  return { last: r, total };
 }

@@ -9,6 +9,7 @@
  *   node dist/engine/worker.js upload <cacheDir> <serverUrl> <caPemFile> <nowMs>
  */
 import { writeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { FakeClock, seededRng } from './clock.js';
 import { DEFAULT_SETTINGS } from './config.js';
@@ -144,15 +145,47 @@ async function upload(args: string[]): Promise<void> {
   await store.close();
 }
 
+const USAGE =
+  'usage: worker.js track <cacheDir> <startMs> <minutes> [capacity] [snapshotEvery] | verify <cacheDir> | upload <cacheDir> <serverUrl> <caPemFile> <nowMs>';
+
+/** A bad command line: one line on stderr, exit 2. */
+class UsageError extends Error {}
+
+/** How many positionals each mode takes (min, max), and which of them must be numbers. */
+const MODES = {
+  track: { min: 3, max: 5, numbers: [1, 2, 3, 4] },
+  verify: { min: 1, max: 1, numbers: [] },
+  upload: { min: 4, max: 4, numbers: [3] },
+} as const;
+
+function readArgs(argv: string[]): { mode: keyof typeof MODES; rest: string[] } {
+  let positionals: string[];
+  try {
+    ({ positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: {} }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.replace(/\s*\n\s*/g, ' ')}; ${USAGE}`);
+  }
+  const [mode, ...rest] = positionals;
+  if (mode === undefined || !Object.hasOwn(MODES, mode)) throw new UsageError(USAGE);
+  const spec = MODES[mode as keyof typeof MODES];
+  if (rest.length < spec.min || rest.length > spec.max) throw new UsageError(USAGE);
+  for (const i of spec.numbers) {
+    const v = rest[i];
+    if (v !== undefined && !Number.isFinite(Number(v)))
+      throw new UsageError(`${mode}: argument ${i + 1} must be a number, not "${v}"; ${USAGE}`);
+  }
+  return { mode: mode as keyof typeof MODES, rest };
+}
+
 async function main(): Promise<void> {
-  const [mode, ...rest] = process.argv.slice(2);
+  const { mode, rest } = readArgs(process.argv.slice(2));
   if (mode === 'track') return track(rest);
   if (mode === 'verify') return verify(rest);
-  if (mode === 'upload') return upload(rest);
-  throw new Error(`usage: worker.js track|verify|upload ...`);
+  return upload(rest);
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  if (e instanceof UsageError) process.stderr.write(`worker: ${e.message}\n`);
+  else process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exitCode = 2;
 });

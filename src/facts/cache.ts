@@ -19,7 +19,6 @@ import type { CollectorInput } from '../core/collector.js';
 import { inspectCache, type InspectResult } from '../engine/store/store.js';
 import { isChromiumCachePath } from '../core/chromium.js';
 import type { StoredSegment } from '../engine/store/types.js';
-import { scanFrames } from '../engine/store/frame.js';
 import { pendingOf } from '../engine/store/state.js';
 import { creditedMinutes } from '../engine/rules/segments.js';
 
@@ -107,7 +106,11 @@ export interface CacheFacts {
   status: CacheStatus | null;
   /** A health probe of the work-diary service made by the doctor during this run, if it knew the URL. */
   probe: CacheProbe | null;
-  /** Another computer of this freelancer is logging time now (from the engine's server state), if known. */
+  /**
+   * Another computer of this freelancer is logging time: the server's last word on this computer's
+   * cached time was DEVICE_CONFLICT (no upload accepted since). Read from the tracker's own record
+   * of the server's answers; null when the cache cannot be read.
+   */
   anotherDeviceLive: boolean | null;
 
   /**
@@ -243,22 +246,6 @@ function probeHealth(baseUrl: string, caPem: string | undefined, signal: AbortSi
   });
 }
 
-/** The last device that live-logged on the engine's server, from its journal (LIVE records). */
-async function lastLiveDevice(serverDir: string): Promise<string | undefined> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path.join(serverDir, 'server.jrnl'));
-  } catch {
-    return undefined;
-  }
-  let device: string | undefined;
-  for (const r of scanFrames(buf).records) {
-    if (isObj(r) && r.t === 'LIVE' && isObj(r.cursor) && typeof r.cursor.deviceId === 'string')
-      device = r.cursor.deviceId;
-  }
-  return device;
-}
-
 const EMPTY_FILES = { journalFiles: 0, journalBytes: 0, blobFiles: 0, blobBytes: 0, totalBytes: 0 };
 
 async function collectUnknown(input: CollectorInput): Promise<CacheFacts> {
@@ -346,9 +333,9 @@ async function engineStatus(input: CollectorInput, engineDir: string) {
   return { status, reportedMinutes: num(st.pendingMinutes) };
 }
 
-/** Is the service reachable from here right now (tells "stuck" from "offline"), and is another device live? */
+/** Is the service reachable from here right now (tells "stuck" from "offline")? */
 async function engineService(input: CollectorInput, engineDir: string) {
-  const { options, signal, waitingOn, source, target } = input;
+  const { options, signal, waitingOn, source } = input;
   const server = await readJsonFile(path.join(engineDir, 'server.json'));
   const url = options.serviceUrl ?? (isObj(server) ? str(server.url) : null);
   let caPem = options.extraCaPem;
@@ -361,16 +348,23 @@ async function engineService(input: CollectorInput, engineDir: string) {
     probe = await probeHealth(url, caPem, signal);
     source('url', probe.url);
   }
-  // Another computer live-logging: the engine's server knows (fault or LIVE cursor); the real app does not say.
-  let anotherDeviceLive: boolean | null = null;
-  const faults = isObj(server) && isObj(server.faults) ? server.faults : undefined;
-  const device = await readJsonFile(path.join(engineDir, 'device.json'));
-  const myDevice = isObj(device) ? str(device.deviceId) : null;
-  const live = await lastLiveDevice(path.join(target.dataDir, 'server'));
-  if (faults?.deviceConflict === true) anotherDeviceLive = true;
-  else if (live !== undefined && myDevice) anotherDeviceLive = live !== myDevice;
-  else if (faults) anotherDeviceLive = false;
-  return { probe, anotherDeviceLive };
+  return { probe };
+}
+
+/**
+ * Another computer logs time on this account when the server's answer to this computer's upload
+ * was DEVICE_CONFLICT and nothing it sent has been accepted since: what the tracker itself heard,
+ * so the same reading works wherever the tracker's answers are recorded.
+ */
+function conflictHeard(segments: readonly StoredSegment[]): boolean {
+  let lastConflict = -Infinity;
+  let lastAccepted = -Infinity;
+  for (const s of segments) {
+    if (s.state === 'rejected' && s.rejection?.code === 'DEVICE_CONFLICT')
+      lastConflict = Math.max(lastConflict, s.rejection.serverTime);
+    if (s.receipt) lastAccepted = Math.max(lastAccepted, s.receipt.serverTime);
+  }
+  return lastConflict !== -Infinity && lastConflict >= lastAccepted;
 }
 
 function segmentRef(s: StoredSegment): CacheSegmentRef {
@@ -485,6 +479,7 @@ async function collectEngine(
     damage: contents.damage,
     status,
     ...service,
+    anotherDeviceLive: conflictHeard(Object.values(insp.state.segments)),
     engineNow: ctx.now() + offset,
     files: await cacheFiles(cacheDir, insp),
     folders: [],

@@ -150,8 +150,6 @@ interface OpsCtx {
   started: Map<string, HelperHandle>;
 }
 
-type UploadTotals = { accepted: number; duplicates: number; rejected: number };
-
 /** Reach the service or say exactly why not; never touches the cache. */
 async function reach(ctx: OpsCtx, dataDir: string, what: string): Promise<WorkDiaryClient> {
   const { WorkDiaryClient } = await import('../engine/server/client.js');
@@ -195,79 +193,47 @@ async function clientForUpload(
 /** The engine's upload session on this folder's journal store, at the folder's simulated clock. */
 async function openUploadSession(dataDir: string, env: FixEnv, client: WorkDiaryClient) {
   const engine = await import('../engine/index.js');
-  const { EngineLog } = await import('../engine/logs.js');
-  const { createUploadSession } = await import('../engine/upload-session.js');
+  const { openFolderUploadSession } = await import('../engine/upload-session.js');
   const p = engine.enginePaths(dataDir);
   // A scenario's engine runs at its simulated moment (real time + the offset in its marker).
   const offset = await clockOffset(dataDir);
   const clock = { now: () => env.ctx.now() + offset, mono: () => Math.floor(env.ctx.monotonic()) };
-  let settings;
+  const openCache = async (settings: Parameters<typeof engine.storeSettings>[0]) => {
+    try {
+      return await engine.openStore({ cacheDir: p.cacheDir, ...engine.storeSettings(settings), clock });
+    } catch (e) {
+      throw new UserError(`Cannot open the cache to upload it: ${errorMessage(e)}. ${SAFE}.`);
+    }
+  };
   try {
-    settings = await engine.loadSettings(dataDir);
+    return await openFolderUploadSession(dataDir, {
+      client,
+      clock,
+      rng: { next: () => env.ctx.random() },
+      openCache,
+    });
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`Cannot upload: ${errorMessage(e)}. ${SAFE}.`);
   }
-  const device = await engine.loadOrCreateDevice(dataDir, env.ctx.now());
-  let store;
-  try {
-    store = await engine.openStore({ cacheDir: p.cacheDir, ...engine.storeSettings(settings), clock });
-  } catch (e) {
-    throw new UserError(`Cannot open the cache to upload it: ${errorMessage(e)}. ${SAFE}.`);
-  }
-  const log = new EngineLog(dataDir, { now: clock.now });
-  const session = createUploadSession({
-    dataDir,
-    store,
-    client,
-    serverUrl: client.url,
-    deviceId: device.deviceId,
-    settings,
-    clock,
-    rng: { next: () => env.ctx.random() },
-    log,
-  });
-  return { store, log, ...session };
 }
 
 type UploadSessionT = Awaited<ReturnType<typeof openUploadSession>>;
 
 /** Upload once, retry transient failures, log like the engine does; always closes the store. */
 async function uploadWithRetries(ctx: OpsCtx, client: WorkDiaryClient, u: UploadSessionT) {
-  const { store: st, log, status, uploader } = u;
-  let total: UploadTotals = { accepted: 0, duplicates: 0, rejected: 0 };
-  let r;
+  const { uploadNow: upload } = await import('../engine/upload-session.js');
   try {
-    log.info('upload', 'upload now, requested by upwork-doctor fix');
-    log.uploadAttempt(st.stats().pendingSegments, 1, `${client.url}/v1/diary/segments:batch`);
-    status.attempt();
-    r = await uploader.uploadOnce();
-    total = { accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected };
-    for (
-      let i = 0;
-      i < (ctx.opts.uploadRetries ?? 3) && (r.outcome === 'transient' || r.outcome === 'protocol');
-      i++
-    ) {
-      await sleep(Math.min(2_000, uploader.nextDelay(r.retryAfterMs)));
-      status.attempt();
-      r = await uploader.uploadOnce();
-      total.accepted += r.accepted;
-      total.duplicates += r.duplicates;
-      total.rejected += r.rejected;
-    }
-    if (r.outcome === 'drained') log.uploadResult(total.accepted, total.duplicates, total.rejected, 200);
-    else
-      log.uploadFailed(
-        `${client.url}/v1/diary/segments:batch`,
-        r.error ?? r.outcome,
-        uploader.consecutiveFailures,
-      );
-    await status.flush();
-    const s = st.stats();
-    log.cacheLevel(s.pendingMinutes, s.capacityMinutes, s.pendingSegments);
+    u.log.info('upload', 'upload now, requested by upwork-doctor fix');
+    const { last, total } = await upload(u, {
+      url: client.url,
+      retries: ctx.opts.uploadRetries ?? 3,
+      wait: sleep,
+    });
+    return { r: last, total };
   } finally {
-    await st.close();
+    await u.store.close();
   }
-  return { r, total };
 }
 
 async function uploadNow(ctx: OpsCtx, dataDir: string, env: FixEnv): Promise<EngineOpResult> {

@@ -9,6 +9,7 @@
  *
  * Usage: [Upwork Helper -e import(main.js) --] --data-dir DIR [--mode normal|black|cpu] [--enable-gpu] [--max-seconds N]
  */
+import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,21 +24,42 @@ interface HelperArgs {
   maxSeconds: number;
 }
 
-function parseArgs(argv: readonly string[]): HelperArgs {
-  const out: HelperArgs = { mode: 'normal', gpu: false, maxSeconds: 3600 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--enable-gpu') out.gpu = true;
-    else if (a === '--data-dir') out.dataDir = argv[++i];
-    else if (a === '--mode') {
-      const m = argv[++i] as HelperMode;
-      if (HELPER_MODES.includes(m)) out.mode = m;
-    } else if (a === '--max-seconds') {
-      const n = Number(argv[++i]);
-      if (Number.isFinite(n) && n > 0) out.maxSeconds = n;
-    }
+/** The command line, strictly: a wrong flag or value is one line on stderr and exit 2, never a guess. */
+function readArgs(argv: string[]): HelperArgs {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    // `node main.js --flags` leaves the script path as the one positional; `-e … --` leaves none.
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'data-dir': { type: 'string' },
+      mode: { type: 'string', default: 'normal' },
+      'enable-gpu': { type: 'boolean', default: false },
+      'max-seconds': { type: 'string', default: '3600' },
+    },
+  });
+  if (positionals.length > 1) throw new TypeError(`unexpected argument "${positionals[1]}"`);
+  const mode = values.mode as HelperMode;
+  if (!HELPER_MODES.includes(mode))
+    throw new TypeError(`--mode must be one of ${HELPER_MODES.join(', ')}, not "${values.mode}"`);
+  const maxSeconds = Number(values['max-seconds']);
+  if (!(Number.isFinite(maxSeconds) && maxSeconds > 0))
+    throw new TypeError(`--max-seconds must be a positive number, not "${values['max-seconds']}"`);
+  return {
+    ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
+    mode,
+    gpu: values['enable-gpu'],
+    maxSeconds,
+  };
+}
+
+function argsOrExit(argv: string[]): HelperArgs {
+  try {
+    return readArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${HELPER_TITLE}: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
+    process.exit(2);
   }
-  return out;
 }
 
 // Spawned through a link named "Upwork Helper" the kernel already shows that name with the full
@@ -45,8 +67,8 @@ function parseArgs(argv: readonly string[]): HelperArgs {
 if (!process.title.endsWith(HELPER_TITLE)) process.title = HELPER_TITLE;
 
 // Started as `Upwork Helper -e import(main.js) -- --flags` (or `node main.js --flags`): argv[1] is
-// the first flag or the script path, which parseArgs ignores.
-const args = parseArgs(process.argv.slice(1));
+// the first flag or the script path, which readArgs takes as its one positional.
+const args = argsOrExit(process.argv.slice(1));
 const startedMono = performance.now();
 const originalPpid = process.ppid;
 let stopping = false;

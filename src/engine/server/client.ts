@@ -56,6 +56,11 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Lowest TLS version the client offers (default TLSv1.2, like the real tracker on a sane system). */
   minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /**
+   * Highest TLS version the client offers (default: Node's). A tracker on a computer where TLS 1.2
+   * is switched off (Windows Internet Options) offers at most TLS 1.1 and fails every handshake.
+   */
+  maxVersion?: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
   /** Sent on admin and test-hook requests (the server's `<data>/engine/admin.secret`). */
   adminSecret?: string;
 }
@@ -71,15 +76,16 @@ const TLS_CODES = /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_
 
 function classify(e: NodeJS.ErrnoException): TransportError {
   const code = e.code ?? '';
-  if (code === 'ECONNREFUSED')
-    return new TransportError('refused', `connection refused (${e.message})`, code);
-  if (TLS_CODES.test(code) || /SSL|TLS|certificate/i.test(e.message)) {
-    return new TransportError('tls', `TLS handshake failed: ${e.message}`, code);
+  // OpenSSL's messages end in a newline: one line, so the log and status.json stay one line per event.
+  const message = e.message.trim().replace(/\s*\n\s*/g, ' ');
+  if (code === 'ECONNREFUSED') return new TransportError('refused', `connection refused (${message})`, code);
+  if (TLS_CODES.test(code) || /SSL|TLS|certificate/i.test(message)) {
+    return new TransportError('tls', `TLS handshake failed: ${message}`, code);
   }
-  if (code === 'ECONNRESET' || /socket hang up/i.test(e.message)) {
-    return new TransportError('reset', `connection dropped before a response (${e.message})`, code);
+  if (code === 'ECONNRESET' || /socket hang up/i.test(message)) {
+    return new TransportError('reset', `connection dropped before a response (${message})`, code);
   }
-  return new TransportError('network', e.message, code);
+  return new TransportError('network', message, code);
 }
 
 export class WorkDiaryClient {
@@ -87,6 +93,7 @@ export class WorkDiaryClient {
   private readonly ca: string | Buffer;
   private readonly timeoutMs: number;
   private readonly minVersion: ClientOptions['minVersion'];
+  private readonly maxVersion: ClientOptions['maxVersion'];
   private readonly adminSecret: string | undefined;
 
   constructor(opts: ClientOptions) {
@@ -94,6 +101,7 @@ export class WorkDiaryClient {
     this.ca = opts.ca;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.minVersion = opts.minVersion ?? 'TLSv1.2';
+    this.maxVersion = opts.maxVersion;
     this.adminSecret = opts.adminSecret;
   }
 
@@ -125,7 +133,15 @@ export class WorkDiaryClient {
       };
       const req = https.request(
         `${this.url}${path}`,
-        { method, ca: this.ca, headers, agent: false, minVersion: this.minVersion, timeout: this.timeoutMs },
+        {
+          method,
+          ca: this.ca,
+          headers,
+          agent: false,
+          minVersion: this.minVersion,
+          ...(this.maxVersion ? { maxVersion: this.maxVersion } : {}),
+          timeout: this.timeoutMs,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
