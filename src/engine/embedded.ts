@@ -27,6 +27,7 @@ import type { ScenarioMarker } from './scenarios.js';
 import { startServer } from './server/index.js';
 import type { RunningServer } from './server/index.js';
 import { isPidAlive } from '../core/pid.js';
+import { UserError } from '../core/errors.js';
 
 /** Whether a folder already holds an engine (its cache has been created). */
 export function isEngineFolder(dataDir: string): boolean {
@@ -158,6 +159,20 @@ export async function startEngineSession(
   };
 }
 
+/**
+ * A reference folder this user may not write (typically files left by one run with sudo) is a
+ * fact about the machine, not a bug: one line naming the file and what to do, exit 2.
+ */
+function refusedAccess(e: unknown, dataDir: string): UserError | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!['EACCES', 'EPERM', 'EROFS'].includes(String(err?.code))) return undefined;
+  const file = err.path ? path.relative(dataDir, err.path) || err.path : 'a file';
+  const why = err.code === 'EROFS' ? 'it is on a read-only file system' : 'permission denied';
+  return new UserError(
+    `Cannot use the reference tracker folder ${dataDir}: ${file} cannot be opened (${why}). Run as the folder's owner (was it once run with sudo?) or pass another --data-dir.`,
+  );
+}
+
 /** The preparer for engine targets: initialise, start what is missing, stop it after the run. */
 export async function prepareEngineTarget(
   target: TargetInfo,
@@ -165,7 +180,9 @@ export async function prepareEngineTarget(
 ): Promise<PreparedTarget | undefined> {
   if (target.kind !== 'embedded' && target.kind !== 'scenario') return undefined;
   if (!isEngineFolder(target.dataDir)) return undefined;
-  const session = await startEngineSession(target.dataDir, ctx);
+  const session = await startEngineSession(target.dataDir, ctx).catch((e: unknown) => {
+    throw refusedAccess(e, target.dataDir) ?? e;
+  });
   return {
     options: { serviceUrl: session.serviceUrl, extraCaPem: session.caPem },
     dispose: () => session.close(),

@@ -112,6 +112,7 @@ describe('an offline cache the user cannot read is never reported as healthy', (
       const details = f.details.join('\n');
       expect(details).toMatch(c.names);
       expect(details).toMatch(/permission denied/);
+      expect(new Set(f.details).size, details).toBe(f.details.length); // each damage said once
       expect(check.code).toBe(1);
 
       const status = await runCliAs(cli, ['engine', 'status', '--data-dir', dataDir], env);
@@ -124,4 +125,27 @@ describe('an offline cache the user cannot read is never reported as healthy', (
       expect(s.cache.damage.length).toBeGreaterThan(0);
     }, 90_000);
   }
+});
+
+describe.skipIf(!isRoot)('a reference folder this user may not write', () => {
+  it('left by a run as root: one line naming the file and what to do, exit 2, no stack', async () => {
+    const home = tempDir('uwd-rootowned-');
+    const dataDir = path.join(home, 'engine-folder');
+    cpSync(built, dataDir, { recursive: true });
+    // Readable by everyone, writable by root only, as `sudo upwork-doctor` once leaves it.
+    spawnSync('chmod', ['-R', 'a+rX,go-w', home]);
+    const env = {
+      HOME: home,
+      UPWORK_DOCTOR_HOME: path.join(home, 'doctor'),
+      UPWORK_DOCTOR_UPWORK_URLS: 'https://www.upwork.invalid/',
+      UPWORK_DOCTOR_CONTROL_HOST: 'control.invalid',
+    };
+    const r = await runCliAs(cli, ['check', '--data-dir', dataDir, '--only', 'cache-fullness'], env);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /i);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^upwork-doctor: error: Cannot use the reference tracker folder .*: \S+ cannot be opened \(permission denied\)\. Run as the folder's owner/,
+    );
+  }, 90_000);
 });

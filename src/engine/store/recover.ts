@@ -202,7 +202,11 @@ class Recovery {
     minutesAtRisk: number | null,
     at?: { offset: number; why: string },
   ): void {
-    this.report.damage.push({ kind, file: this.rel(file), detail, minutesAtRisk, ...at });
+    const rel = this.rel(file);
+    // A folder met twice (listed by two steps of the recovery) is one damage, said once.
+    if (this.report.damage.some((d) => d.kind === kind && d.file === rel && d.detail === detail && !at))
+      return;
+    this.report.damage.push({ kind, file: rel, detail, minutesAtRisk, ...at });
   }
 
   async quarantine(file: string, reason: string): Promise<void> {
