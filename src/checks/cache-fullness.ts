@@ -41,7 +41,8 @@ function iso(ms: number): string {
 
 function until(ms: number): string {
   if (ms < HOUR) return `${Math.max(0, Math.round(ms / 60000))} min`;
-  return `${(ms / HOUR).toFixed(ms < 10 * HOUR ? 1 : 0)} h`;
+  // "4 h", not "4.0 h"; "3.5 h" stays.
+  return `${Number((ms / HOUR).toFixed(ms < 10 * HOUR ? 1 : 0))} h`;
 }
 
 function segment(s: CacheSegmentRef): string {

@@ -97,7 +97,10 @@ export const clockSkew = defineCheck({
       warnOverMs: WARN_OVER_MS,
       failOverMs: FAIL_OVER_MS,
     };
-    const details = [syncText, `Time zone: ${c.timeZone} (${utcOffsetText(c.utcOffsetMinutes)}).`];
+    const offsetText = utcOffsetText(c.utcOffsetMinutes);
+    // "Time zone: UTC.", never "UTC (UTC)".
+    const zone = c.timeZone === offsetText ? c.timeZone : `${c.timeZone} (${offsetText})`;
+    const details = [syncText, `Time zone: ${zone}.`];
     if (c.sntpError) details.push(`SNTP: ${c.sntpError}.`);
     const noTimedatectl = facts.platform === 'linux' && c.sync.source !== 'timedatectl';
     const fix = {

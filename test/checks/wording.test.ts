@@ -46,6 +46,7 @@ describe('cache-fullness words', () => {
       }),
     );
     expect(near.code).toBe('UWD-CACHE-005');
+    expect(near.summary).toMatch(/^Cached time must upload within 4 h: /);
     expect(near.details!.filter((d) => d.startsWith('Oldest waiting')).length).toBe(1);
     const locked = await run(
       cache(60, { oldestPending: seg(Date.UTC(2026, 10, 13, 20), Date.UTC(2026, 10, 16, 12)) }),
@@ -94,6 +95,7 @@ describe('clock-skew words', () => {
     const f = await clockSkew.run(makeFacts({ clock: clock('timedatectl') }));
     expect(f.remediation!.commands).toEqual(['sudo timedatectl set-ntp true']);
     expect(f.summary).toMatch(/^Your clock is 15 min 0 s ahead of the service, ±500 ms: /);
+    expect(f.details).toContain('Time zone: UTC.');
   });
 });
 
