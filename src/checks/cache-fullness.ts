@@ -330,8 +330,10 @@ function contextOf(c: CacheFacts, collectedAt: string): Ctx {
 
 function baseDetails({ c, now, pendingSeg, level }: Ctx): string[] {
   const oldest = c.oldestPending;
+  // Beside damage the counts are only what could be read: say so, never a bare "0 h".
+  const damaged = (c.damage?.length ?? 0) > 0 || c.damaged.length > 0;
   return [
-    `Cache: ${plural(pendingSeg, 'segment')}, ${level}, capacity from ${c.capacitySource ?? 'default'}.`,
+    `${damaged ? 'Cache, as far as it could be read: at least' : 'Cache:'} ${plural(pendingSeg, 'segment')}, ${level}, capacity from ${c.capacitySource ?? 'default'}.`,
     ...(c.status
       ? [
           `Status: "${c.status.label}"${c.status.lastSuccessAt ? `, last upload ${iso(c.status.lastSuccessAt)}` : ''}.`,

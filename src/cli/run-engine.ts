@@ -342,7 +342,7 @@ async function status(dataDir: string, opts: EngineOptions, ctx: Context): Promi
     `Engine:    ${dataDir}`,
     `Status:    ${out.status ? `${out.status.label} (as of ${utc(out.status.updatedAt)}${out.status.lastError ? `; last error: ${out.status.lastError}` : ''})` : 'never connected'}`,
     `Server:    ${out.server ? `${out.server.url} (pid ${out.server.pid})${Object.keys(out.server.faults ?? {}).length ? ` faults ${JSON.stringify(out.server.faults)}` : ''}` : 'not running (start it with: upwork-doctor engine serve)'}`,
-    `Cache:     ${formatCacheLevel(out.cache.pendingMinutes, out.cache.capacityMinutes)}, ${plural(out.cache.pendingSegments, 'segment')} waiting${oldest ? `; oldest ${utc(out.cache.oldestPendingSlotStart)}, its week locks ${utc(out.cache.oldestLockAt)}` : ''}${out.cache.degraded ? '; DAMAGED: tracking is refused until repaired' : ''}`,
+    `Cache:     ${out.cache.damage.length > 0 ? 'as far as it could be read, at least ' : ''}${formatCacheLevel(out.cache.pendingMinutes, out.cache.capacityMinutes)}, ${plural(out.cache.pendingSegments, 'segment')} waiting${oldest ? `; oldest ${utc(out.cache.oldestPendingSlotStart)}, its week locks ${utc(out.cache.oldestLockAt)}` : ''}${out.cache.degraded ? '; DAMAGED: tracking is refused until repaired' : ''}`,
     ...out.cache.damage.map(
       (d) =>
         `Damage:    ${d.file}: ${d.detail} (${d.minutesAtRisk === null ? 'time at risk unknown' : `${d.minutesAtRisk} min at risk`})`,
