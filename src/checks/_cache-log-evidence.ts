@@ -26,7 +26,7 @@ export function withLogEvidence(skip: CheckOutcome, facts: Facts): CheckOutcome 
       uploadSuccesses: logs.uploadSuccesses,
     },
   };
-  const problem = uploadProblem(logs, facts.collectedAt);
+  const problem = uploadProblem(logs, logs.now ?? facts.collectedAt);
   const said = factValue(facts, 'statusReport');
   if (problem)
     // The logs settle it; an answer given as well is shown beside them, not judged.

@@ -112,7 +112,7 @@ function judge(facts: Facts, l: LogEvidenceFacts): CheckOutcome {
       ],
       evidence,
     };
-  const found = problems(l, facts.collectedAt);
+  const found = problems(l, l.now ?? facts.collectedAt);
   const worst = found.find((p) => p.status === 'fail') ?? found[0];
   if (worst)
     return {

@@ -104,7 +104,10 @@ export async function startEngineSession(
   opts: { helper?: boolean } = {},
 ): Promise<EngineSession> {
   const marker = await readJsonIf<ScenarioMarker>(path.join(enginePaths(dataDir).engineDir, SCENARIO_MARKER));
-  const log = new EngineLog(dataDir);
+  // Inside a scenario the tracker lives at its simulated moment: lines written during this run carry
+  // that clock too, so its logs read as one story (and ages measured from them stay true).
+  const offset = marker?.clockOffsetMs ?? 0;
+  const log = new EngineLog(dataDir, { now: () => Date.now() + offset });
   let server: RunningServer | undefined;
   let serviceUrl: string;
   let caPem: string;

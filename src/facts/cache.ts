@@ -21,6 +21,7 @@ import { isChromiumCachePath } from '../core/chromium.js';
 import type { StoredSegment } from '../engine/store/types.js';
 import { pendingOf } from '../engine/store/state.js';
 import { creditedMinutes } from '../engine/rules/segments.js';
+import { trackerNow } from './engine-now.js';
 
 export interface CacheSegmentRef {
   contractId: string;
@@ -459,9 +460,7 @@ async function collectEngine(
   const { status, reportedMinutes } = await engineStatus(input, engineDir);
   const contents = cacheContents(insp, reportedMinutes, status);
   const service = await engineService(input, engineDir);
-  // Scenarios simulate a moment; their offset from real time is recorded beside the engine.
-  const scenario = await readJsonFile(path.join(engineDir, 'scenario.json'));
-  const offset = isObj(scenario) ? (num(scenario.clockOffsetMs) ?? 0) : 0;
+  const now = await trackerNow(target.dataDir, ctx.now());
   const { pending } = contents;
   return {
     format: 'engine',
@@ -480,10 +479,10 @@ async function collectEngine(
     status,
     ...service,
     anotherDeviceLive: conflictHeard(Object.values(insp.state.segments)),
-    engineNow: ctx.now() + offset,
+    engineNow: now,
     files: await cacheFiles(cacheDir, insp),
     folders: [],
-    recent: recentTimeline(Object.values(insp.state.segments), ctx.now() + offset),
+    recent: recentTimeline(Object.values(insp.state.segments), now),
   };
 }
 

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NotCollectedError, defineCollector } from '../core/collector.js';
 import { errorMessage } from '../core/errors.js';
+import { scenarioClockOffset } from './engine-now.js';
 
 export interface ContractInfo {
   id: string;
@@ -69,14 +70,10 @@ export function parseContractsFile(text: string, file: string): ContractsFacts {
   return { fetchedAt: typeof r.fetchedAt === 'number' ? r.fetchedAt : 0, contracts, file };
 }
 
-/** A scenario's simulated "now": real time plus its recorded clock offset; null outside scenarios. */
-async function scenarioNow(file: string, now: number): Promise<number | null> {
-  try {
-    const s = JSON.parse(await readFile(file, 'utf8')) as { clockOffsetMs?: unknown };
-    return typeof s.clockOffsetMs === 'number' ? now + s.clockOffsetMs : null;
-  } catch {
-    return null;
-  }
+/** A scenario's simulated "now" (real time plus its recorded clock offset); null outside scenarios. */
+async function scenarioNow(dataDir: string, now: number): Promise<number | null> {
+  const offset = await scenarioClockOffset(dataDir);
+  return offset === null ? null : now + offset;
 }
 
 export const contractsCollector = defineCollector({
@@ -102,7 +99,7 @@ export const contractsCollector = defineCollector({
       const facts = parseContractsFile(await readFile(file, 'utf8'), file);
       return {
         ...facts,
-        engineNow: await scenarioNow(path.join(target.dataDir, 'engine', 'scenario.json'), ctx.now()),
+        engineNow: await scenarioNow(target.dataDir, ctx.now()),
       };
     } catch (e) {
       if (e instanceof NotCollectedError) throw e;

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { defineCollector } from '../core/collector.js';
 import { logsDir } from '../targets/paths.js';
 import { listLogFiles, readLogFile, type LogEvent } from './logs.js';
+import { trackerNow } from './engine-now.js';
 
 export interface LogQuote {
   /** As written in the log (local time). */
@@ -48,6 +49,11 @@ export interface LogEvidenceFacts {
   activityRecords: number;
   idleErrors: LogCount;
   updateFailures: LogCount;
+  /**
+   * The tracker's clock when the logs were read (ISO): inside a scenario its simulated moment, in
+   * which the logs were written; real time otherwise. Ages ("no upload for 3 h") are measured from it.
+   */
+  now?: string;
 }
 
 declare module '../core/facts.js' {
@@ -59,7 +65,10 @@ declare module '../core/facts.js' {
 /** Bytes read at most (newest files first): enough for days of normal logging. */
 export const LOG_EVIDENCE_BUDGET = 32 * 1024 * 1024;
 
-type Kind = Exclude<keyof LogEvidenceFacts, 'logsDir' | 'filesRead' | 'from' | 'to' | 'activityRecords'>;
+type Kind = Exclude<
+  keyof LogEvidenceFacts,
+  'logsDir' | 'filesRead' | 'from' | 'to' | 'activityRecords' | 'now'
+>;
 
 const isUpload = (e: LogEvent) =>
   e.payload?.type === 'TRACKER_UPLOAD_STARTED' || /\bupload/i.test(`${e.category} ${e.message}`);
@@ -195,6 +204,7 @@ export const logEvidenceCollector = defineCollector({
     const dir = logsDir(target.dataDir, ctx.platform);
     source('file', path.join(dir, 'upwork..YYYYMMDD.log (and the other daily logs)'));
     waitingOn(`reading ${dir}`);
-    return readLogEvidence(dir, ctx.homedir);
+    const evidence = await readLogEvidence(dir, ctx.homedir);
+    return { ...evidence, now: new Date(await trackerNow(target.dataDir, ctx.now())).toISOString() };
   },
 });
