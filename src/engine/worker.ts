@@ -18,22 +18,13 @@ import { slotEnd } from './rules/time.js';
 import type { DurableStep } from './store/fsutil.js';
 import { openStore } from './store/store.js';
 import { Tracker } from './tracker.js';
+import { crashHook } from './crash-hook.js';
 
 function out(line: string): void {
   // Synchronous: the line must be in the pipe before a SIGKILL can land.
   writeSync(1, `${line}\n`);
 }
 
-function crashHook(): ((step: DurableStep) => void) | undefined {
-  const spec = process.env.UWD_CRASH_AT;
-  if (!spec) return undefined;
-  const [name, nStr] = spec.split(':');
-  const n = Number(nStr ?? '1');
-  let hits = 0;
-  return (step) => {
-    if (step === name && ++hits === n) process.kill(process.pid, 'SIGKILL');
-  };
-}
 
 export const WORKER_CONTRACT: Contract = {
   id: 'c-kill',
@@ -58,7 +49,7 @@ async function track(args: string[]): Promise<void> {
     cacheDir: cacheDir!,
     capacityMinutes: capacity,
     clock: probe,
-    onStep: crashHook(),
+    onStep: crashHook<DurableStep>(),
     snapshotEveryRecords: Number(snapStr ?? 40),
     // The lock race test exercises the LOCK-file protocol alone (the one macOS gets) with this.
     lock: { osLock: process.env.UWD_LOCK_FILE_ONLY !== '1' },
@@ -121,7 +112,7 @@ async function upload(args: string[]): Promise<void> {
     cacheDir: cacheDir!,
     capacityMinutes: 1_000_000,
     clock,
-    onStep: crashHook(),
+    onStep: crashHook<DurableStep>(),
   });
   const client = new WorkDiaryClient({ url: url!, ca: await readFile(caFile!) });
   const uploader = new Uploader({

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { realClock, type Clock } from '../clock.js';
 import type { Faults } from '../protocol.js';
 import { startServer, type ServerStep } from './index.js';
+import { crashHook } from '../crash-hook.js';
 
 /** Real time shifted so that "now" reads `startMs` at process start and then runs normally. */
 function shiftedClock(startMs: number): Clock {
@@ -18,15 +19,6 @@ function shiftedClock(startMs: number): Clock {
   return { now: () => realClock.now() + offset, mono: () => realClock.mono() };
 }
 
-function crashHook(spec: string | undefined): ((step: ServerStep) => void) | undefined {
-  if (!spec) return undefined;
-  const [name, nStr] = spec.split(':');
-  const n = Number(nStr ?? '1');
-  let hits = 0;
-  return (step) => {
-    if (step === name && ++hits === n) process.kill(process.pid, 'SIGKILL');
-  };
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -40,7 +32,7 @@ async function main(): Promise<void> {
   });
   const dataDir = values['data-dir'];
   if (!dataDir) throw new Error('--data-dir is required');
-  const onStep = crashHook(process.env.UWD_CRASH_AT);
+  const onStep = crashHook<ServerStep>();
   const server = await startServer({
     dataDir,
     port: Number(values.port),
