@@ -211,6 +211,25 @@ describe.skipIf(!tools && !process.env.CI)('bundle (built CLI)', () => {
     expect(nokey.stderr).toMatch(/--key/);
   }, 90_000);
 
+  it("a user whose name is one of the manifest's own words (home, cookie) still gets a bundle", async () => {
+    for (const name of ['home', 'cookie']) {
+      const root = tempDir();
+      const { dataDir } = makeTracker(root);
+      const home = path.join(root, 'users', name);
+      mkdirSync(home, { recursive: true });
+      const out = path.join(root, 'out');
+      mkdirSync(out);
+      const r = await runCli(bundleArgs(dataDir, out), { home });
+      expect(r.stderr).not.toMatch(/internal error|survived|residual/i);
+      expect(r.code, r.stderr).toBe(0);
+      const res = JSON.parse(r.stdout) as BundleJson;
+      // The rule ids stay in the manifest; the user's name as a value is still replaced.
+      const manifest = execFileSync('unzip', ['-p', res.path, 'manifest.json'], { encoding: 'utf8' });
+      expect(manifest).toMatch(/"home-path"|"cookie"|"redaction"/);
+      expect(manifest).not.toContain(home);
+    }
+  }, 120_000);
+
   it('without a terminal and without --yes writes nothing and names --yes (exit 1)', async () => {
     const root = tempDir();
     const { dataDir } = makeTracker(root);

@@ -232,6 +232,17 @@ function manifestOf(input: WriteInput, rec: Recorder, distinct: number): Manifes
   };
 }
 
+/**
+ * The manifest's text that comes from the user's world (entry names, sources, details, the ticket),
+ * one value per line, for the residual check. Its keys, rule ids and enumerations are the doctor's
+ * own words: checked too, a user called "home" or "cookie" would fail every bundle on the rule id
+ * `home-path` or `cookie`, while nothing of theirs can hide there.
+ */
+export function manifestWorldText(m: Manifest): string {
+  const values = [m.ticket ?? '', ...m.entries.flatMap((e) => [e.name ?? '', e.source, e.detail ?? ''])];
+  return toBinary(values.join('\n'));
+}
+
 /** Late values per entry name, leaving out values a rule finds wherever they stand. */
 function lateByName(lanes: LogLanes, names: Map<number, string>, redactor: Redactor): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -268,7 +279,7 @@ export async function writeBundle(input: WriteInput): Promise<Written> {
     await writeScreenshots(input, writer, rec);
     const manifest = manifestOf(input, rec, redactor.learnedCount + lanes.freshCount());
     const text = toBinary(`${JSON.stringify(manifest, null, 2)}\n`);
-    checkResidual(redactor, text, MANIFEST_NAME);
+    checkResidual(redactor, manifestWorldText(manifest), MANIFEST_NAME);
     await writer.addBuffer(MANIFEST_NAME, Buffer.from(fromBinary(text), 'utf8'), new Date(input.ctx.now()));
     input.ctx.logger.progress('bundle: sealing…');
     const stored = await writer.finish();
