@@ -7,7 +7,6 @@
  *   time waiting, and never pass when time the intact cache held has gone missing;
  * - `engine status` never crashes (a clean one-line UserError at most).
  */
-import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, rm, stat, truncate, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,8 @@ import { UserError } from '../../src/core/errors.js';
 import { makeFacts } from '../helpers/facts.js';
 import { cacheFullness } from '../../src/checks/cache-fullness.js';
 import { cacheCollector, type CacheFacts } from '../../src/facts/cache.js';
-import { FakeClock, buildSegment, openStore, syntheticPng, type Segment } from '../../src/engine/index.js';
+import { FakeClock, openStore } from '../../src/engine/index.js';
+import { testSegment } from '../helpers/segments.js';
 
 const T0 = Date.UTC(2026, 10, 16, 9);
 const SLOT0 = T0 / 600_000;
@@ -28,24 +28,7 @@ let root: string;
 let base: string;
 let basePending = 0;
 
-async function seg(i: number): Promise<{ segment: Segment; png: Buffer }> {
-  const png = await syntheticPng({ seed: i });
-  const from = (SLOT0 + i) * 600_000;
-  const segment = buildSegment({
-    contractId: 'c-1',
-    slot: SLOT0 + i,
-    kind: 'auto',
-    trackedFrom: from,
-    trackedTo: from + 600_000,
-    minutes: Array.from({ length: 10 }, () => [1, 1, 0] as [number, number, number]),
-    screenshot: { takenAt: from + 1234, sha256: createHash('sha256').update(png).digest('hex') },
-    memo: 'memo',
-    activity: null,
-    deviceId: 'dev',
-    seq: i,
-  });
-  return { segment, png };
-}
+const seg = (i: number) => testSegment(SLOT0, i);
 
 /** 30 segments, 12 acknowledged, snapshots every 10 records and journal files of at most 6 KiB. */
 async function buildBase(dataDir: string): Promise<number> {

@@ -8,13 +8,13 @@
  *   refuses every later write, and a reopened store holds nothing unacknowledged as pending.
  * What it does not prove: that the OS or the disk honour fsync (a power cut is not simulated).
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock, buildSegment, openStore, syntheticPng, type Segment } from '../../src/engine/index.js';
+import { FakeClock, openStore } from '../../src/engine/index.js';
 import { realIo, type DurableIo } from '../../src/engine/store/fsutil.js';
+import { testSegment } from '../helpers/segments.js';
 
 const T0 = Date.UTC(2025, 0, 6, 9);
 const SLOT0 = T0 / 600_000;
@@ -28,24 +28,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function seg(i: number): Promise<{ segment: Segment; png: Buffer }> {
-  const png = await syntheticPng({ seed: i });
-  const from = (SLOT0 + i) * 600_000;
-  const segment = buildSegment({
-    contractId: 'c-1',
-    slot: SLOT0 + i,
-    kind: 'auto',
-    trackedFrom: from,
-    trackedTo: from + 600_000,
-    minutes: Array.from({ length: 10 }, () => [1, 0, 0] as [number, number, number]),
-    screenshot: { takenAt: from + 1, sha256: createHash('sha256').update(png).digest('hex') },
-    memo: 'm',
-    activity: null,
-    deviceId: 'dev',
-    seq: i,
-  });
-  return { segment, png };
-}
+const seg = (i: number) => testSegment(SLOT0, i, { minute: () => [1, 0, 0], shotAfterMs: 1, memo: 'm' });
 
 /** Records every sync as "file:<name>", "data:<name>" or "dir:<relative folder>", then really syncs. */
 function counting(log: string[]): DurableIo {

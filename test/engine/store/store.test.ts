@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,16 +5,14 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   FakeClock,
-  buildSegment,
   decodeFrameAt,
   encodeFrame,
   inspectCache,
   openStore,
   scanFrames,
-  syntheticPng,
   type JournalStore,
-  type Segment,
 } from '../../../src/engine/index.js';
+import { testSegment } from '../../helpers/segments.js';
 
 const T0 = Date.UTC(2025, 0, 6, 9);
 const SLOT0 = T0 / 600_000;
@@ -43,24 +40,8 @@ async function close(s: JournalStore) {
   open.splice(open.indexOf(s), 1);
 }
 
-async function seg(i: number, contractId = 'c-1'): Promise<{ segment: Segment; png: Buffer }> {
-  const png = await syntheticPng({ seed: i });
-  const from = (SLOT0 + i) * 600_000;
-  const segment = buildSegment({
-    contractId,
-    slot: SLOT0 + i,
-    kind: 'auto',
-    trackedFrom: from,
-    trackedTo: from + 600_000,
-    minutes: Array.from({ length: 10 }, (_, m) => [m % 3, 1, 0] as [number, number, number]),
-    screenshot: { takenAt: from + 1234, sha256: createHash('sha256').update(png).digest('hex') },
-    memo: 'memo',
-    activity: null,
-    deviceId: 'dev',
-    seq: i,
-  });
-  return { segment, png };
-}
+const seg = (i: number, contractId = 'c-1') =>
+  testSegment(SLOT0, i, { contractId, minute: (m) => [m % 3, 1, 0] });
 
 async function journalFiles() {
   return (await readdir(path.join(cache, 'journal'))).sort();
