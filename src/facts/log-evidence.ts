@@ -15,7 +15,7 @@
 import path from 'node:path';
 import { defineCollector } from '../core/collector.js';
 import { logsDir } from '../targets/paths.js';
-import { listLogFiles, readLogFile, type LogEvent } from './logs.js';
+import { listLogFiles, readLogFileBatches, type LogEvent } from './logs.js';
 import { trackerNow } from './engine-now.js';
 
 export interface LogQuote {
@@ -74,10 +74,15 @@ const isUpload = (e: LogEvent) =>
   e.payload?.type === 'TRACKER_UPLOAD_STARTED' || /\bupload/i.test(`${e.category} ${e.message}`);
 const FAILED = /\bfail(ed|ure)?\b|\berror\b|ECONN|ETIMEDOUT|ENOTFOUND|\bHTTP [45]\d\d\b/i;
 
+/** A word every kind below needs (no payload type): screensnap, DBUS, update, versions-, upload. */
+const MAY_COUNT = /screensnap|dbus|updat|versions-|upload/i;
+
 /** The kinds one event counts as (an event may be both an attempt and its outcome). */
 export function classifyEvent(e: LogEvent): Kind[] {
   const text = `${e.category} ${e.message}`;
   const kinds: Kind[] = [];
+  // Most lines are none of these: one look for every word the tests below need first.
+  if (!e.payload?.type && !MAY_COUNT.test(text)) return kinds;
   if (/screensnap/i.test(text))
     kinds.push(/succeeded/i.test(e.message) && e.level !== 'error' ? 'screenshotsOk' : 'screenshotsFailed');
   if (/DBUS IdleTime.*not activatable/i.test(e.message)) kinds.push('idleErrors');
@@ -151,8 +156,14 @@ function emptyFacts(dir: string): LogEvidenceFacts {
   };
 }
 
+/** Oldest and newest event times read (epoch ms), turned into ISO once at the end. */
+interface Span {
+  from: number;
+  to: number;
+}
+
 /** Count one event into the facts; `last` keeps the newest (by time, else by reading order). */
-function record(out: LogEvidenceFacts, e: LogEvent, file: string, home: string): void {
+function record(out: LogEvidenceFacts, e: LogEvent, file: string, home: string, span: Span): void {
   if (e.payload?.type === 'TRACKER_SAVE_USER_ACTIVITY') out.activityRecords++;
   for (const k of classifyEvent(e)) {
     const slot = out[k];
@@ -164,9 +175,8 @@ function record(out: LogEvidenceFacts, e: LogEvent, file: string, home: string):
       slot.last = quote(e, file, home);
   }
   if (e.at !== null) {
-    const iso = new Date(e.at).toISOString();
-    if (!out.from || iso < out.from) out.from = iso;
-    if (!out.to || iso > out.to) out.to = iso;
+    if (e.at < span.from) span.from = e.at;
+    if (e.at > span.to) span.to = e.at;
   }
 }
 
@@ -177,6 +187,7 @@ export async function readLogEvidence(
   budget = LOG_EVIDENCE_BUDGET,
 ): Promise<LogEvidenceFacts> {
   const out = emptyFacts(dir);
+  const span: Span = { from: Infinity, to: -Infinity };
   const { files } = await listLogFiles(dir);
   let left = budget;
   for (const f of files) {
@@ -186,11 +197,15 @@ export async function readLogEvidence(
     left -= f.size - start;
     out.filesRead.push(f.name);
     try {
-      for await (const e of readLogFile(f.path, { start }))
-        if (e.kind === 'event') record(out, e, f.path, home);
+      for await (const batch of readLogFileBatches(f.path, { start }))
+        for (const e of batch) if (e.kind === 'event') record(out, e, f.path, home, span);
     } catch {
       // A file that vanished or cannot be read adds nothing; the others still count.
     }
+  }
+  if (span.from <= span.to) {
+    out.from = new Date(span.from).toISOString();
+    out.to = new Date(span.to).toISOString();
   }
   return out;
 }

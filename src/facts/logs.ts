@@ -17,6 +17,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { classifyLogFile, localDayEndMs, type LogFileName } from '../core/log-names.js';
 
 export {
@@ -134,7 +135,11 @@ const HEADER =
 export function localTimeToEpoch(date: string, time: string, offset?: string): number | null {
   // Fixed positions (`YYYY-MM-DD`, `HH:MM:SS[.fff]`, as the header's pattern guarantees): this runs
   // for every line of every log inspect reads, so no splitting.
-  const num = (t: string, from: number, len: number) => Number(t.slice(from, from + len));
+  const num = (t: string, from: number, len: number) => {
+    let n = 0;
+    for (let i = from; i < from + len; i++) n = n * 10 + (t.charCodeAt(i) - 48);
+    return n;
+  };
   const [y, mo, d] = [num(date, 0, 4), num(date, 5, 2), num(date, 8, 2)];
   const [h, mi, s] = [num(time, 0, 2), num(time, 3, 2), num(time, 6, 2)];
   const hms = time.slice(0, 8);
@@ -279,39 +284,83 @@ export function parseLogText(text: string): LogEntry[] {
   return out;
 }
 
-/** Lines of a chunked text stream, each bounded (the rest of an over-long line is dropped). */
-export async function* streamLines(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
-  let carry = '';
-  let dropping = false;
-  const decoder = new TextDecoder('utf-8');
-  for await (const chunk of chunks) {
-    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+/**
+ * Splits chunked text into lines, each bounded (the rest of an over-long line is dropped). Works a
+ * chunk at a time, synchronously: a generator step per line cost more than parsing the line.
+ */
+export class LineSplitter {
+  private carry = '';
+  private dropping = false;
+  /** Native, and it keeps a character cut between two chunks whole. */
+  private readonly decoder = new StringDecoder('utf8');
+
+  /** The lines completed by this chunk. */
+  feed(chunk: string | Buffer): string[] {
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    const out: string[] = [];
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      const piece = text.slice(start, nl);
-      if (!dropping) yield carry + piece.slice(0, Math.max(0, MAX_LINE_CHARS + 1 - carry.length));
-      carry = '';
-      dropping = false;
+      if (!this.dropping) {
+        const room = Math.max(0, MAX_LINE_CHARS + 1 - this.carry.length);
+        out.push(this.carry + text.slice(start, Math.min(nl, start + room)));
+      }
+      this.carry = '';
+      this.dropping = false;
       start = nl + 1;
     }
-    if (!dropping) {
-      carry += text.slice(start);
-      if (carry.length > MAX_LINE_CHARS) {
-        yield carry.slice(0, MAX_LINE_CHARS + 1);
-        carry = '';
-        dropping = true;
+    if (!this.dropping) {
+      this.carry += text.slice(start);
+      if (this.carry.length > MAX_LINE_CHARS) {
+        out.push(this.carry.slice(0, MAX_LINE_CHARS + 1));
+        this.carry = '';
+        this.dropping = true;
       }
     }
+    return out;
   }
-  const rest = carry + decoder.decode();
-  if (rest && !dropping) yield rest;
+
+  /** The last line, if the text did not end with a newline. */
+  end(): string[] {
+    const rest = this.carry + this.decoder.end();
+    this.carry = '';
+    return rest && !this.dropping ? [rest] : [];
+  }
+}
+
+/** Lines of a chunked text stream, each bounded (the rest of an over-long line is dropped). */
+export async function* streamLines(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+  const lines = new LineSplitter();
+  for await (const chunk of chunks) yield* lines.feed(chunk);
+  yield* lines.end();
+}
+
+/** The entries of a stream of log text, in order, a chunk's worth at a time. */
+export async function* readLogBatches(
+  chunks: AsyncIterable<string | Buffer>,
+): AsyncGenerator<LogEntry[]> {
+  const lines = new LineSplitter();
+  const p = new LogParser();
+  const parse = (ls: string[]) => {
+    const out: LogEntry[] = [];
+    for (const l of ls) for (const e of p.push(l)) out.push(e);
+    return out;
+  };
+  for await (const chunk of chunks) {
+    const batch = parse(lines.feed(chunk));
+    if (batch.length) yield batch;
+  }
+  const last = [...parse(lines.end()), ...p.end()];
+  if (last.length) yield last;
 }
 
 /** The entries of a stream of log text, in order. */
 export async function* readLogStream(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<LogEntry> {
-  const p = new LogParser();
-  for await (const line of streamLines(chunks)) yield* p.push(line);
-  yield* p.end();
+  for await (const batch of readLogBatches(chunks)) yield* batch;
+}
+
+/** The entries of one log file, a chunk's worth at a time (see readLogFile). */
+export function readLogFileBatches(file: string, opts: { start?: number } = {}): AsyncGenerator<LogEntry[]> {
+  return readLogBatches(createReadStream(file, { start: opts.start, highWaterMark: 64 * 1024 }));
 }
 
 /**

@@ -6,11 +6,9 @@
  */
 import crypto from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { Readable, Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type { RedactionCounts, Redactor } from '../redact/redactor.js';
-import { RedactStream } from '../redact/stream.js';
+import { LineRedaction } from '../redact/stream.js';
 import { DEFLATE_LEVEL, DEFLATE_MEM_LEVEL } from './zip.js';
 import type { DeflatedTotals } from './zip.js';
 
@@ -40,36 +38,50 @@ export type LogSink = (chunk: Buffer, read: number) => void | Promise<void>;
 
 /** Compressed output chunks: larger than zlib's 16 KiB default, so fewer messages between threads. */
 const OUT_CHUNK = 128 * 1024;
+/** One read of the log. */
+const READ_SIZE = 256 * 1024;
 
-function totalsTap(prefix: string | undefined, done: (t: DeflatedTotals) => void): Transform {
-  const sha = crypto.createHash('sha256');
-  let crc = 0;
-  let size = 0;
-  const add = (b: Buffer) => {
-    crc = zlib.crc32(b, crc);
-    sha.update(b);
-    size += b.length;
-  };
-  let first = prefix !== undefined ? Buffer.from(prefix, 'utf8') : undefined;
-  return new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      if (first) {
-        add(first);
-        this.push(first);
-        first = undefined;
-      }
-      add(chunk);
-      cb(null, chunk);
-    },
-    flush(cb) {
-      if (first) {
-        add(first);
-        this.push(first);
-      }
-      done({ crc, size, sha256: sha.digest('hex') });
-      cb();
-    },
-  });
+/**
+ * The redacted bytes on their way to deflate, in buffers that are used again and again: fresh
+ * memory costs a page fault per 4 KiB on first touch (on a virtual machine that returns freed
+ * pages to its host, more than the redaction itself), so nothing on the per-byte path allocates.
+ * Two stages take turns: one fills while deflate (on zlib's thread pool) reads the other.
+ */
+class Stage {
+  buf = Buffer.allocUnsafeSlow(READ_SIZE * 2);
+  len = 0;
+  /** Settles when deflate has taken what was last handed to it from here. */
+  taken: Promise<void> = Promise.resolve();
+
+  put(piece: Buffer): void {
+    if (this.len + piece.length > this.buf.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.len + piece.length));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    piece.copy(this.buf, this.len);
+    this.len += piece.length;
+  }
+}
+
+/** CRC-32, sha256 and size of the bytes that go into the entry (the redacted ones). */
+class Totals {
+  private readonly sha = crypto.createHash('sha256');
+  private crc = 0;
+  private size = 0;
+  add(b: Buffer): void {
+    this.crc = zlib.crc32(b, this.crc);
+    this.sha.update(b);
+    this.size += b.length;
+  }
+  done(): DeflatedTotals {
+    return { crc: this.crc, size: this.size, sha256: this.sha.digest('hex') };
+  }
+}
+
+/** Deflate's output, handed to `sink` in order; its backpressure holds deflate back. */
+async function drain(deflate: zlib.DeflateRaw, sink: LogSink, read: () => number): Promise<void> {
+  for await (const chunk of deflate as AsyncIterable<Buffer>) await sink(chunk, read());
 }
 
 export async function runLogJob(
@@ -81,41 +93,62 @@ export async function runLogJob(
   const literalsBefore = redactor.learnedLiterals().length;
   redactor.takeCounts();
   redactor.takeFresh();
-  let totals: DeflatedTotals | undefined;
   let read = 0;
+  const totals = new Totals();
+  const deflate = zlib.createDeflateRaw({
+    level: DEFLATE_LEVEL,
+    memLevel: DEFLATE_MEM_LEVEL,
+    chunkSize: OUT_CHUNK,
+  });
+  const drained = drain(deflate, sink, () => read);
+  drained.catch(() => undefined);
+  const stages = [new Stage(), new Stage()];
+  let stage = stages[0]!;
+  /** Hand the filled stage to deflate and switch to the other once deflate is done with it. */
+  const handOver = async (): Promise<void> => {
+    if (stage.len > 0) {
+      const bytes = stage.buf.subarray(0, stage.len);
+      totals.add(bytes);
+      stage.taken = new Promise<void>((resolve, reject) =>
+        deflate.write(bytes, (e) => (e ? reject(e) : resolve())),
+      );
+      stage.taken.catch(() => undefined);
+    }
+    stage = stage === stages[0] ? stages[1]! : stages[0]!;
+    await Promise.race([stage.taken, drained]);
+    stage.len = 0;
+  };
+  const emit = (piece: Buffer) => stage.put(piece);
   const fh = await open(job.file, 'r');
   try {
+    if (job.note !== undefined) emit(Buffer.from(job.note, 'utf8'));
+    const lines = new LineRedaction(redactor, { entry: job.entry, dropFirstPartialLine: job.start > 0 });
+    const input = Buffer.allocUnsafeSlow(READ_SIZE);
     // Start one byte early: if that byte is a newline, the tail starts on a whole line.
     const from = job.start > 0 ? job.start - 1 : 0;
-    const src =
-      job.size === 0
-        ? Readable.from([])
-        : fh.createReadStream({
-            start: from,
-            end: job.size - 1,
-            autoClose: false,
-            highWaterMark: 256 * 1024,
-          });
-    src.on('data', (c: Buffer) => (read += c.length));
-    const out = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        Promise.resolve(sink(chunk, read)).then(() => cb(), cb);
-      },
-    });
-    await pipeline(
-      src,
-      new RedactStream(redactor, { entry: job.entry, dropFirstPartialLine: job.start > 0 }),
-      totalsTap(job.note, (t) => (totals = t)),
-      zlib.createDeflateRaw({ level: DEFLATE_LEVEL, memLevel: DEFLATE_MEM_LEVEL, chunkSize: OUT_CHUNK }),
-      out,
-      ...(signal ? [{ signal }] : []),
-    );
+    // Only the bytes planned are read, even if the log grows meanwhile.
+    for (let pos = from; pos < job.size;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(input, 0, Math.min(READ_SIZE, job.size - pos), pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      read = pos - from;
+      lines.feed(input.subarray(0, bytesRead), emit);
+      if (stage.len >= READ_SIZE) await handOver();
+    }
+    lines.end(emit);
+    await handOver();
+    signal?.throwIfAborted();
+    deflate.end();
+    await drained;
+  } catch (e) {
+    deflate.destroy();
+    throw e;
   } finally {
     await fh.close().catch(() => undefined);
   }
-  if (!totals) throw new Error(`${job.entry}: no totals`);
   return {
-    ...totals,
+    ...totals.done(),
     counts: redactor.takeCounts(),
     learned: redactor.learnedLiterals().slice(literalsBefore),
     fresh: redactor.takeFresh(),

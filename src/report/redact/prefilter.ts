@@ -25,77 +25,110 @@ const slot = (h: number) => Math.imul(h, 0x9e3779b1) >>> (32 - TABLE_BITS);
 const fold = (word: string) =>
   String.fromCharCode(...Array.from({ length: word.length }, (_, i) => FOLD[word.charCodeAt(i) & 255] ?? 0));
 
-/** Every spelling of a short word as bytes, upper and lower case mixed (at most four). */
-function spellings(folded: string): string[] {
-  let out = [''];
-  for (const ch of folded) {
-    const letter = ch >= 'a' && ch <= 'z';
-    out = out.flatMap((p) => (letter ? [p + ch, p + ch.toUpperCase()] : [p + ch]));
-  }
-  return out;
+/** Where each short word occurs next in one source, as far as it has been searched. */
+interface Searched {
+  source: unknown;
+  /** the `start` of the last call: a call that goes backwards searches again */
+  from: number;
+  /** per needle: its next position, -1 nowhere, -2 not searched yet */
+  next: number[];
 }
 
-/** Where each short word occurs next in the buffer (or string) being scanned, found natively. */
+/** A short word found by its last byte (one spelling of it when that byte is a letter). */
+interface Needle {
+  /** the word, case-folded */
+  word: string;
+  /** the byte searched for natively: a single byte is found by memchr, many times faster than a word */
+  last: number;
+}
+
+/**
+ * Where each short word occurs next in the buffer (or string) being scanned. Each is found by a
+ * native search for its last byte (rare ones: `@`, `~`), then its other bytes are compared.
+ * Positions are remembered per source, so a pass over a buffer line by line costs one native
+ * search per occurrence, not one per line. A log's buffer and the line strings cut from it are
+ * remembered apart: testing one line must not make the buffer's next call search the rest of it
+ * again for every needle (that, with two-byte needles, once cost a third of the redaction time).
+ */
 class ShortWords {
-  readonly needles: string[] = [];
-  private bytes: Buffer[] = [];
-  private source: unknown;
-  private next: number[] = [];
+  readonly words: string[] = [];
+  private needles: Needle[] = [];
+  private readonly inBytes: Searched = { source: undefined, from: 0, next: [] };
+  private readonly inText: Searched = { source: undefined, from: 0, next: [] };
 
   add(folded: string): void {
-    for (const s of spellings(folded)) {
-      if (this.needles.includes(s)) continue;
-      this.needles.push(s);
-      this.bytes.push(Buffer.from(s, 'latin1'));
+    if (this.words.includes(folded)) return;
+    this.words.push(folded);
+    const last = folded.charCodeAt(folded.length - 1);
+    this.needles.push({ word: folded, last });
+    if (last >= 97 && last <= 122) this.needles.push({ word: folded, last: last - 32 });
+    this.inBytes.source = undefined;
+    this.inText.source = undefined;
+  }
+
+  /** The search state of `src`, reset when it is a new source or the call goes backwards. */
+  private searchedIn(src: Uint8Array | string, start: number): Searched {
+    const st = typeof src === 'string' ? this.inText : this.inBytes;
+    if (src !== st.source || start < st.from) {
+      st.source = src;
+      st.next = this.needles.map(() => -2);
     }
-    this.source = undefined;
+    st.from = start;
+    return st;
+  }
+
+  /** Where needle `k`'s word starts next at or after `start` (-1: nowhere). */
+  private search(src: Uint8Array | string, n: Needle, start: number): number {
+    const len = n.word.length;
+    const text = typeof src === 'string' ? src : undefined;
+    const bytes =
+      text === undefined
+        ? Buffer.from((src as Uint8Array).buffer, (src as Uint8Array).byteOffset, src.length)
+        : undefined;
+    const ch = String.fromCharCode(n.last);
+    for (let p = start + len - 1; ; p++) {
+      p = text !== undefined ? text.indexOf(ch, p) : bytes!.indexOf(n.last, p);
+      if (p === -1) return -1;
+      const from = p - len + 1;
+      let j = 0;
+      while (
+        j < len - 1 &&
+        FOLD[(text !== undefined ? text.charCodeAt(from + j) : bytes![from + j]!) & 255] ===
+          n.word.charCodeAt(j)
+      )
+        j++;
+      if (j === len - 1) return from;
+    }
   }
 
   /** Where needle `k` occurs next at or after `start` (-1: nowhere), searched only when not known. */
-  private nextOf(src: Uint8Array | string, k: number, start: number): number {
-    let at = this.next[k]!;
+  private nextOf(st: Searched, src: Uint8Array | string, k: number, start: number): number {
+    let at = st.next[k]!;
     if (at === -2 || (at !== -1 && at < start)) {
-      at =
-        typeof src === 'string'
-          ? src.indexOf(this.needles[k]!, start)
-          : Buffer.from(src.buffer, src.byteOffset, src.byteLength).indexOf(this.bytes[k]!, start);
-      this.next[k] = at;
+      at = this.search(src, this.needles[k]!, start);
+      st.next[k] = at;
     }
     return at;
-  }
-
-  /**
-   * Positions are remembered per source, so a pass over a buffer line by line costs one native
-   * search per occurrence, not one per line; a call that goes backwards (a new pass) searches again.
-   */
-  private sourceFor(src: Uint8Array | string, start: number): void {
-    if (src !== this.source || start < this.from) {
-      this.source = src;
-      this.next = this.needles.map(() => -2);
-    }
-    this.from = start;
   }
 
   /** Whether one occurs whole in [start, end). */
   within(src: Uint8Array | string, start: number, end: number): boolean {
     if (this.needles.length === 0) return false;
-    this.sourceFor(src, start);
+    const st = this.searchedIn(src, start);
     for (let k = 0; k < this.needles.length; k++) {
-      const at = this.nextOf(src, k, start);
-      if (at !== -1 && at + this.needles[k]!.length <= end) return true;
+      const at = this.nextOf(st, src, k, start);
+      if (at !== -1 && at + this.needles[k]!.word.length <= end) return true;
     }
     return false;
   }
 
-  private from = 0;
-
   /** The first position at or after `start` where one occurs, or -1. */
   firstFrom(src: Uint8Array, start: number): number {
     if (this.needles.length === 0) return -1;
-    this.sourceFor(src, start);
+    const st = this.searchedIn(src, start);
     let first = -1;
     for (let k = 0; k < this.needles.length; k++) {
-      const at = this.nextOf(src, k, start);
+      const at = this.nextOf(st, src, k, start);
       if (at !== -1 && (first === -1 || at < first)) first = at;
     }
     return first;
@@ -103,7 +136,7 @@ class ShortWords {
 
   copy(): ShortWords {
     const c = new ShortWords();
-    for (const n of this.needles) c.add(n);
+    for (const w of this.words) c.add(w);
     return c;
   }
 }

@@ -32,8 +32,17 @@ export interface RedactStreamOptions {
   dropFirstPartialLine?: boolean;
 }
 
-export class RedactStream extends Transform {
-  /** The start of a line whose end has not come yet. */
+/** Where redacted bytes go: a piece may be a slice of the input, valid only during the call. */
+export type Emit = (piece: Buffer) => void;
+
+/**
+ * The line-by-line redaction of a byte stream, without a stream around it: `feed` each chunk in
+ * order, then `end`. Works on bytes: a line that needs nothing (most of a log) is never turned
+ * into a string; runs of such lines are emitted as slices of the input. Nothing emitted refers to
+ * an earlier chunk, so the caller may reuse its read buffer as soon as `feed` returns.
+ */
+export class LineRedaction {
+  /** The start of a line whose end has not come yet (a copy: the input may be reused). */
   private carry: Buffer = Buffer.alloc(0);
   private inKey = 0;
   private lineNo = 0;
@@ -43,55 +52,42 @@ export class RedactStream extends Transform {
     private readonly redactor: Redactor,
     private readonly opts: RedactStreamOptions,
   ) {
-    super();
     this.dropping = Boolean(opts.dropFirstPartialLine);
   }
 
-  /**
-   * Works on bytes: a line that needs nothing (most of a log) is never turned into a string; runs
-   * of such lines pass through as slices of the input. Only the line that spans two chunks is
-   * copied (the chunk itself never is).
-   */
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    try {
-      let buf = chunk;
-      if (this.dropping) {
-        const nl = buf.indexOf(10);
-        if (nl === -1) {
-          cb();
-          return;
-        }
-        buf = buf.subarray(nl + 1);
-        this.dropping = false;
-      }
-      const out: Buffer[] = [];
-      let from = 0;
-      if (this.carry.length > 0) {
-        const nl = buf.indexOf(10);
-        if (nl === -1) {
-          this.carry = Buffer.concat([this.carry, buf]);
-          this.cutLongLine(out);
-          this.pushOut(out);
-          cb();
-          return;
-        }
-        this.scan(Buffer.concat([this.carry, buf.subarray(0, nl + 1)]), out);
-        from = nl + 1;
-      }
-      const rest = buf.subarray(from);
-      const end = this.scan(rest, out);
-      // Copied: the input chunk may be reused.
-      this.carry = Buffer.from(rest.subarray(end));
-      this.cutLongLine(out);
-      this.pushOut(out);
-      cb();
-    } catch (e) {
-      cb(e as Error);
+  feed(chunk: Buffer, emit: Emit): void {
+    let buf = chunk;
+    if (this.dropping) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) return;
+      buf = buf.subarray(nl + 1);
+      this.dropping = false;
     }
+    let from = 0;
+    if (this.carry.length > 0) {
+      const nl = buf.indexOf(10);
+      if (nl === -1) {
+        this.carry = Buffer.concat([this.carry, buf]);
+        this.cutLongLine(emit);
+        return;
+      }
+      this.scan(Buffer.concat([this.carry, buf.subarray(0, nl + 1)]), emit);
+      from = nl + 1;
+    }
+    const rest = buf.subarray(from);
+    const end = this.scan(rest, emit);
+    this.carry = Buffer.from(rest.subarray(end));
+    this.cutLongLine(emit);
   }
 
-  /** The whole lines of `buf` into `out`; returns where the unfinished last line starts. */
-  private scan(buf: Buffer, out: Buffer[]): number {
+  /** The last line, if the input did not end with a newline. */
+  end(emit: Emit): void {
+    if (this.carry.length > 0 && !this.dropping) this.line(this.carry.toString('latin1'), false, emit);
+    this.carry = Buffer.alloc(0);
+  }
+
+  /** The whole lines of `buf`; returns where the unfinished last line starts. */
+  private scan(buf: Buffer, emit: Emit): number {
     const end = buf.lastIndexOf(10) + 1;
     let start = 0;
     let run = 0;
@@ -107,40 +103,24 @@ export class RedactStream extends Transform {
         start = at;
       }
       const nl = buf.indexOf(10, start);
-      if (run < start) out.push(buf.subarray(run, start));
-      this.line(buf.toString('latin1', start, nl), true, out);
+      if (run < start) emit(buf.subarray(run, start));
+      this.line(buf.toString('latin1', start, nl), true, emit);
       start = nl + 1;
       run = start;
     }
-    if (run < start) out.push(buf.subarray(run, start));
+    if (run < start) emit(buf.subarray(run, start));
     return start;
   }
 
   /** A line longer than MAX_LINE is cut into pieces. */
-  private cutLongLine(out: Buffer[]): void {
+  private cutLongLine(emit: Emit): void {
     while (this.carry.length > MAX_LINE) {
-      this.line(this.carry.toString('latin1', 0, MAX_LINE), false, out);
+      this.line(this.carry.toString('latin1', 0, MAX_LINE), false, emit);
       this.carry = Buffer.from(this.carry.subarray(MAX_LINE));
     }
   }
 
-  private pushOut(out: Buffer[]): void {
-    if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
-  }
-
-  override _flush(cb: TransformCallback): void {
-    try {
-      const out: Buffer[] = [];
-      if (this.carry.length > 0 && !this.dropping) this.line(this.carry.toString('latin1'), false, out);
-      this.carry = Buffer.alloc(0);
-      if (out.length > 0) this.push(Buffer.concat(out));
-      cb();
-    } catch (e) {
-      cb(e as Error);
-    }
-  }
-
-  private line(raw: string, newline: boolean, out: Buffer[]): void {
+  private line(raw: string, newline: boolean, emit: Emit): void {
     this.lineNo++;
     const eol = newline ? '\n' : '';
     // Keep a CR with its line ending so rules never see it as part of a value.
@@ -153,12 +133,41 @@ export class RedactStream extends Transform {
     }
     if (PEM_BEGIN_RE.test(text) && !PEM_END_RE.test(text)) {
       this.inKey = 1;
-      out.push(Buffer.from(this.redactor.privateKeyLine() + end, 'latin1'));
+      emit(Buffer.from(this.redactor.privateKeyLine() + end, 'latin1'));
       return;
     }
     const red = this.redactor.redactLine(text);
     const hit = this.redactor.residual(red);
     if (hit) throw new ResidualSecretError(this.opts.entry, hit.rule, this.lineNo);
-    out.push(Buffer.from(red + end, 'latin1'));
+    emit(Buffer.from(red + end, 'latin1'));
+  }
+}
+
+/** LineRedaction as a Transform stream. */
+export class RedactStream extends Transform {
+  private readonly lines: LineRedaction;
+
+  constructor(redactor: Redactor, opts: RedactStreamOptions) {
+    super();
+    this.lines = new LineRedaction(redactor, opts);
+  }
+
+  private run(step: (emit: Emit) => void, cb: TransformCallback): void {
+    try {
+      const out: Buffer[] = [];
+      step((b) => out.push(b));
+      if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.run((emit) => this.lines.feed(chunk, emit), cb);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.run((emit) => this.lines.end(emit), cb);
   }
 }
