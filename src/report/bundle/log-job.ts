@@ -64,6 +64,9 @@ class Stage {
   }
 }
 
+/** The buffers of finished jobs, for the next job of this thread (warm memory). */
+const spare: { stages: Stage[]; input: Buffer }[] = [];
+
 /** CRC-32, sha256 and size of the bytes that go into the entry (the redacted ones). */
 class Totals {
   private readonly sha = crypto.createHash('sha256');
@@ -102,7 +105,15 @@ export async function runLogJob(
   });
   const drained = drain(deflate, sink, () => read);
   drained.catch(() => undefined);
-  const stages = [new Stage(), new Stage()];
+  const buffers = spare.pop() ?? {
+    stages: [new Stage(), new Stage()],
+    input: Buffer.allocUnsafeSlow(READ_SIZE),
+  };
+  const { stages, input } = buffers;
+  for (const st of stages) {
+    st.len = 0;
+    st.taken = Promise.resolve();
+  }
   let stage = stages[0]!;
   /** Hand the filled stage to deflate and switch to the other once deflate is done with it. */
   const handOver = async (): Promise<void> => {
@@ -123,7 +134,6 @@ export async function runLogJob(
   try {
     if (job.note !== undefined) emit(Buffer.from(job.note, 'utf8'));
     const lines = new LineRedaction(redactor, { entry: job.entry, dropFirstPartialLine: job.start > 0 });
-    const input = Buffer.allocUnsafeSlow(READ_SIZE);
     // Start one byte early: if that byte is a newline, the tail starts on a whole line.
     const from = job.start > 0 ? job.start - 1 : 0;
     // Only the bytes planned are read, even if the log grows meanwhile.
@@ -147,6 +157,8 @@ export async function runLogJob(
   } finally {
     await fh.close().catch(() => undefined);
   }
+  // Only once deflate is done with them (a failed job's buffers are left to the collector).
+  spare.push(buffers);
   return {
     ...totals.done(),
     counts: redactor.takeCounts(),
