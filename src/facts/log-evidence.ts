@@ -14,6 +14,7 @@
  */
 import path from 'node:path';
 import { defineCollector } from '../core/collector.js';
+import { builtWorkerScript } from '../core/worker-script.js';
 import { logsDir } from '../targets/paths.js';
 import { listLogFiles, readLogFileBatches, type LogEvent } from './logs.js';
 import { trackerNow } from './engine-now.js';
@@ -210,16 +211,47 @@ export async function readLogEvidence(
   return out;
 }
 
+/**
+ * `readLogEvidence` in a worker thread (log-evidence-worker.ts): parsing megabytes of log lines
+ * is the longest part of a doctor run, and on another core it overlaps the other collectors. On
+ * this thread when no built worker script exists (running from the sources).
+ */
+export async function readLogEvidenceOffThread(
+  dir: string,
+  home: string,
+  signal?: AbortSignal,
+  budget = LOG_EVIDENCE_BUDGET,
+): Promise<LogEvidenceFacts> {
+  const script = builtWorkerScript('./log-evidence-worker.js', import.meta.url);
+  if (!script) return readLogEvidence(dir, home, budget);
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(script, { workerData: { dir, home, budget } });
+  const stop = () => void worker.terminate();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    return await new Promise<LogEvidenceFacts>((resolve, reject) => {
+      worker.once('message', (m: { evidence?: LogEvidenceFacts; error?: string }) =>
+        m.evidence ? resolve(m.evidence) : reject(new Error(m.error ?? 'the log reader failed')),
+      );
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the log reader stopped (exit ${code})`)));
+    });
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    void worker.terminate();
+  }
+}
+
 export const logEvidenceCollector = defineCollector({
   key: 'logEvidence',
   title: "what the tracker's logs show",
   scope: 'tracker',
   timeoutMs: 20_000,
-  async collect({ ctx, target, source, waitingOn }) {
+  async collect({ ctx, target, source, waitingOn, signal }) {
     const dir = logsDir(target.dataDir, ctx.platform);
     source('file', path.join(dir, 'upwork..YYYYMMDD.log (and the other daily logs)'));
     waitingOn(`reading ${dir}`);
-    const evidence = await readLogEvidence(dir, ctx.homedir);
+    const evidence = await readLogEvidenceOffThread(dir, ctx.homedir, signal);
     return { ...evidence, now: new Date(await trackerNow(target.dataDir, ctx.now())).toISOString() };
   },
 });

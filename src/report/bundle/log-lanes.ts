@@ -10,10 +10,9 @@
  * after a log began may still sit in that log (or in one another lane was writing at the time):
  * `lateValues()` says which values each log must be scanned for once the archive is finished.
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { builtWorkerScript } from '../../core/worker-script.js';
 import { Redactor } from '../redact/redactor.js';
 import type { RedactorSeed } from '../redact/redactor.js';
 import { ResidualSecretError } from '../redact/stream.js';
@@ -77,13 +76,7 @@ interface Lane {
 /** Bytes the archive has not taken yet, per log, before its lane is told to wait. */
 const ENTRY_BUFFER = 512 * 1024;
 
-function workerScript(): URL | undefined {
-  const here = new URL('./log-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  // Running from the TypeScript sources (tests): the built copy, if there is one.
-  const built = new URL(here.href.replace('/src/report/bundle/', '/dist/report/bundle/'));
-  return existsSync(fileURLToPath(built)) ? built : undefined;
-}
+const workerScript = () => builtWorkerScript('./log-worker.js', import.meta.url);
 
 export class LogLanes {
   private readonly queue: Pending[] = [];
