@@ -7,9 +7,8 @@
  * At most CREDIT bytes of output wait unacknowledged, so a worker that runs ahead of the archive
  * stops instead of filling memory.
  */
-import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
+import { collectGarbage } from '../../core/collect-garbage.js';
 import { Redactor } from '../redact/redactor.js';
 import type { RedactorSeed } from '../redact/redactor.js';
 import { runLogJob } from './log-job.js';
@@ -18,20 +17,6 @@ import { describeJobError } from './log-lanes.js';
 import type { LaneIn } from './log-lanes.js';
 
 export const CREDIT = 2 * 1024 * 1024;
-
-/**
- * A full garbage collection of this worker's small heap (a few ms) between logs: the buffers a log
- * used (deflate's output, the redacted lines) are otherwise freed only when V8's external-memory
- * limit is reached, tens of MiB per worker later, and peak memory would grow with the logs' size.
- */
-function collectGarbage(): void {
-  collect ??= (() => {
-    v8.setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  })();
-  collect();
-}
-let collect: (() => void) | undefined;
 
 const port = parentPort;
 if (port) {
@@ -65,7 +50,8 @@ if (port) {
         current.abort.signal,
       );
       port.postMessage({ type: 'done', id: job.id, result });
-      collectGarbage();
+      // The buffers this log used die here (see collect-garbage.ts); the worker's heap is small.
+      collectGarbage('major');
     } catch (e) {
       port.postMessage({ type: 'failed', id: job.id, error: describeJobError(e) });
     } finally {

@@ -6,6 +6,7 @@
  */
 import { unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { collectGarbage } from '../../core/collect-garbage.js';
 import type { Context } from '../../core/context.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { TOOL_NAME, toolVersion } from '../../core/version.js';
@@ -139,6 +140,8 @@ async function writeLogs(
       rec.add({ ...base, outcome: 'skipped', reason: skipReasonFor(err) });
       continue;
     }
+    // This log's chunks, moved here from its worker, are written: garbage now.
+    collectGarbage('minor');
     const { counts } = await run.result;
     const redacted = Object.keys(counts).length > 0;
     names.set(run.job.id, name);
