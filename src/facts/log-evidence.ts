@@ -80,10 +80,10 @@ const MAY_COUNT = /screensnap|dbus|updat|versions-|upload/i;
 
 /** The kinds one event counts as (an event may be both an attempt and its outcome). */
 export function classifyEvent(e: LogEvent): Kind[] {
-  const text = `${e.category} ${e.message}`;
   const kinds: Kind[] = [];
   // Most lines are none of these: one look for every word the tests below need first.
-  if (!e.payload?.type && !MAY_COUNT.test(text)) return kinds;
+  if (!e.payload?.type && !MAY_COUNT.test(e.message) && !MAY_COUNT.test(e.category)) return kinds;
+  const text = `${e.category} ${e.message}`;
   if (/screensnap/i.test(text))
     kinds.push(/succeeded/i.test(e.message) && e.level !== 'error' ? 'screenshotsOk' : 'screenshotsFailed');
   if (/DBUS IdleTime.*not activatable/i.test(e.message)) kinds.push('idleErrors');

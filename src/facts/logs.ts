@@ -142,8 +142,10 @@ export function localTimeToEpoch(date: string, time: string, offset?: string): n
   };
   const [y, mo, d] = [num(date, 0, 4), num(date, 5, 2), num(date, 8, 2)];
   const [h, mi, s] = [num(time, 0, 2), num(time, 3, 2), num(time, 6, 2)];
-  const hms = time.slice(0, 8);
-  const ms = time.length > 9 ? Math.floor(Number(`0.${time.slice(9)}`) * 1000) : 0;
+  // Milliseconds from the fraction's first three digits (`.5` is 500, `.123456` is 123).
+  let ms = 0;
+  for (let i = 9, scale = 100; i < time.length && scale >= 1; i++, scale /= 10)
+    ms += (time.charCodeAt(i) - 48) * scale;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
   if (offset) {
     const sign = offset === 'Z' ? 0 : offset.startsWith('-') ? -1 : 1;
@@ -151,25 +153,29 @@ export function localTimeToEpoch(date: string, time: string, offset?: string): n
     const off = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0));
     return Date.UTC(y, mo - 1, d, h, mi, s, ms) - off * 60_000;
   }
-  const base = localMinuteEpoch(date, hms, y, mo, d, h, mi);
+  const base = localMinuteEpoch(date, time, y, mo, d, h, mi);
   return base === null ? null : base + s * 1000 + ms;
 }
 
 /**
  * Local time to epoch costs a time-zone lookup (about a microsecond); a log has many lines per
- * minute and zones change offset only on whole minutes, so it is done once per minute.
+ * minute and zones change offset only on whole minutes, so it is done once per minute: the last
+ * minute is remembered (consecutive lines share it), the others in a bounded map.
  */
 const minuteEpochs = new Map<string, number | null>();
+let lastMinute = { date: '', hm: '', epoch: null as number | null };
 function localMinuteEpoch(
   date: string,
-  hms: string,
+  time: string,
   y: number,
   mo: number,
   d: number,
   h: number,
   mi: number,
 ) {
-  const key = `${date}T${hms.slice(0, 5)}`;
+  if (date === lastMinute.date && time.startsWith(lastMinute.hm)) return lastMinute.epoch;
+  const hm = time.slice(0, 5);
+  const key = `${date}T${hm}`;
   let t = minuteEpochs.get(key);
   if (t === undefined) {
     const v = new Date(y, mo - 1, d, h, mi, 0, 0).getTime();
@@ -177,6 +183,7 @@ function localMinuteEpoch(
     if (minuteEpochs.size > 50_000) minuteEpochs.clear();
     minuteEpochs.set(key, t);
   }
+  lastMinute = { date, hm, epoch: t };
   return t;
 }
 
@@ -233,7 +240,12 @@ export class LogParser {
 
   push(raw: string): LogEntry[] {
     this.lineNo++;
-    const line = raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw.replace(/\r$/, '');
+    const line =
+      raw.length > MAX_LINE_CHARS
+        ? raw.slice(0, MAX_LINE_CHARS)
+        : raw.charCodeAt(raw.length - 1) === 13
+          ? raw.slice(0, -1)
+          : raw;
     const header = parseLogHeader(line);
     if (header) {
       const done = this.flush();
@@ -335,9 +347,7 @@ export async function* streamLines(chunks: AsyncIterable<string | Buffer>): Asyn
 }
 
 /** The entries of a stream of log text, in order, a chunk's worth at a time. */
-export async function* readLogBatches(
-  chunks: AsyncIterable<string | Buffer>,
-): AsyncGenerator<LogEntry[]> {
+export async function* readLogBatches(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<LogEntry[]> {
   const lines = new LineSplitter();
   const p = new LogParser();
   const parse = (ls: string[]) => {

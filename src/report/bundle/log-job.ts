@@ -39,7 +39,7 @@ export type LogSink = (chunk: Buffer, read: number) => void | Promise<void>;
 /** Deflate's output buffer: larger than zlib's 16 KiB default, so fewer messages between threads. */
 const OUT_CHUNK = 64 * 1024;
 /** One read of the log. */
-const READ_SIZE = 256 * 1024;
+const READ_SIZE = 1024 * 1024;
 
 /**
  * The redacted bytes on their way to deflate, in a buffer used again and again: fresh memory costs
