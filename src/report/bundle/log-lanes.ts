@@ -41,7 +41,9 @@ export function describeJobError(e: unknown): JobError {
   if (e instanceof ResidualSecretError)
     return { message: e.message, residual: { entry: e.entry, rule: e.rule, line: e.line } };
   const err = e as NodeJS.ErrnoException;
-  return { message: err?.message ?? String(e), ...(err?.code ? { code: err.code } : {}) };
+  // A job stopped by `cancel` (an AbortError, whose numeric code says nothing) is ECANCELED.
+  if (err?.name === 'AbortError') return { message: err.message, code: 'ECANCELED' };
+  return { message: err?.message ?? String(e), ...(typeof err?.code === 'string' ? { code: err.code } : {}) };
 }
 
 function jobError(e: JobError): Error {

@@ -107,6 +107,10 @@ class Recorder {
   }
 }
 
+/** A log job stopped by `cancel`: in a worker (ECANCELED, see describeJobError) or inline. */
+const isCancelled = (e: unknown) =>
+  (e as NodeJS.ErrnoException)?.code === 'ECANCELED' || (e as Error)?.name === 'AbortError';
+
 async function writeLogs(
   input: WriteInput,
   writer: BundleWriter,
@@ -132,9 +136,12 @@ async function writeLogs(
     try {
       stored = await writer.add(name, run.entry, new Date(f.mtimeMs));
     } catch (e) {
+      // An archive that failed (a full disk) takes nothing more: the log's worker, waiting for
+      // room, is stopped rather than waited for; its own error, if it had one, is the cause.
+      lanes.cancel(run);
       const err = await run.result.then(
         () => e,
-        (re: unknown) => re,
+        (re: unknown) => (isCancelled(re) ? e : re),
       );
       if (err instanceof ResidualSecretError || writer.failed()) throw err;
       rec.add({ ...base, outcome: 'skipped', reason: skipReasonFor(err) });
