@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { open } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import type { RedactionCounts, Redactor } from '../redact/redactor.js';
+import { ValueSearch } from '../redact/holds.js';
 import { LineRedaction } from '../redact/stream.js';
 import { DEFLATE_LEVEL, DEFLATE_MEM_LEVEL } from './zip.js';
 import type { DeflatedTotals } from './zip.js';
@@ -31,6 +32,12 @@ export interface LogJobResult extends DeflatedTotals {
   learned: [string, string][];
   /** Keys of the pseudonyms first made here (for counting distinct values). */
   fresh: string[];
+  /**
+   * Values that became known while this log was written (learned here or taught by another
+   * worker) and that the part written before they were known is proven not to hold: they need no
+   * search in the finished archive (see `clearedValues`).
+   */
+  cleared: string[];
 }
 
 /** Where the deflated bytes go; `read` is how many source bytes were read so far. */
@@ -61,8 +68,31 @@ class Stage {
   }
 }
 
+/**
+ * The start of each log's redacted output is kept (in a buffer used again and again): values a log
+ * teaches (a user name, a proxy's password) are mostly learned in its first lines, and the part
+ * written before them is then at hand to search, here, rather than in the finished archive.
+ */
+const RETAIN = 2 * 1024 * 1024;
+
 /** The buffers of finished jobs, for the next job of this thread (warm memory). */
-const spare: { stage: Stage; input: Buffer }[] = [];
+const spare: { stage: Stage; input: Buffer; retained: Buffer }[] = [];
+
+/**
+ * The values that became known while a log was written, each with the number of output bytes
+ * written before it was known (a line boundary, rounded up to the end of the chunk it was learned
+ * in), that need no search in the finished archive: the part before is all in `retained` and
+ * holds none of them as a whole word. Any hit at all clears nothing (a value inside a longer one
+ * is then not told apart), and a value known only past `retained` is not cleared: the archive's
+ * read-back decides for those, as before.
+ */
+export function clearedValues(retained: Buffer, knownAt: readonly [string, number][]): string[] {
+  const within = knownAt.filter(([, at]) => at <= retained.length);
+  if (within.length === 0) return [];
+  const upTo = Math.max(...within.map(([, at]) => at));
+  const search = new ValueSearch(within.map(([v]) => v));
+  return search.inBuffer(retained.subarray(0, upTo)) ? [] : within.map(([v]) => v);
+}
 
 /** CRC-32, sha256 and size of the bytes that go into the entry (the redacted ones). */
 class Totals {
@@ -132,9 +162,23 @@ export async function runLogJob(
   let read = 0;
   const totals = new Totals();
   const deflate = new StageDeflate();
-  const buffers = spare.pop() ?? { stage: new Stage(), input: Buffer.allocUnsafeSlow(READ_SIZE) };
-  const { stage, input } = buffers;
+  const buffers = spare.pop() ?? {
+    stage: new Stage(),
+    input: Buffer.allocUnsafeSlow(READ_SIZE),
+    retained: Buffer.allocUnsafeSlow(RETAIN),
+  };
+  const { stage, input, retained } = buffers;
   stage.len = 0;
+  let emitted = 0;
+  let kept = 0;
+  /** Values that became known during this log, with the output bytes written before. */
+  const knownAt: [string, number][] = [];
+  let known = redactor.literalCount;
+  const noteKnown = () => {
+    if (redactor.literalCount === known) return;
+    for (const v of redactor.literalsFrom(known)) knownAt.push([v, emitted]);
+    known = redactor.literalCount;
+  };
   /** Deflate what the stage holds and hand the output on. */
   const deflateStage = async (last: boolean): Promise<void> => {
     const bytes = stage.buf.subarray(0, stage.len);
@@ -143,7 +187,11 @@ export async function runLogJob(
     stage.len = 0;
     if (out.length > 0) await sink(out, read);
   };
-  const emit = (piece: Buffer) => stage.put(piece);
+  const emit = (piece: Buffer) => {
+    stage.put(piece);
+    if (kept < RETAIN) kept += piece.copy(retained, kept, 0, Math.min(piece.length, RETAIN - kept));
+    emitted += piece.length;
+  };
   const fh = await open(job.file, 'r');
   try {
     if (job.note !== undefined) emit(Buffer.from(job.note, 'utf8'));
@@ -157,20 +205,25 @@ export async function runLogJob(
       if (bytesRead === 0) break;
       pos += bytesRead;
       read = pos - from;
+      noteKnown(); // taught by another worker while this one waited for the read
       lines.feed(input.subarray(0, bytesRead), emit);
+      noteKnown(); // learned in this chunk: known from its end on (a line boundary)
       if (stage.len >= READ_SIZE) await deflateStage(false);
     }
     lines.end(emit);
+    noteKnown();
     signal?.throwIfAborted();
     await deflateStage(true);
   } finally {
     await fh.close().catch(() => undefined);
   }
-  spare.push(buffers);
-  return {
+  const result = {
     ...totals.done(),
     counts: redactor.takeCounts(),
     learned: redactor.learnedLiterals().slice(literalsBefore),
     fresh: redactor.takeFresh(),
+    cleared: clearedValues(retained.subarray(0, kept), knownAt),
   };
+  spare.push(buffers);
+  return result;
 }

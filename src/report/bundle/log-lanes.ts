@@ -63,6 +63,7 @@ interface Pending extends LogRun {
   reject(e: Error): void;
   lane?: Lane;
   knownAtStart?: number;
+  cleared?: string[];
 }
 
 interface Lane {
@@ -162,6 +163,7 @@ export class LogLanes {
       for (const [v, ph] of r.learned) this.learned.set(v, ph);
       for (const k of r.fresh) this.fresh.add(k);
       for (const other of this.lanes) if (other !== lane && r.learned.length) other.teach(r.learned);
+      p.cleared = r.cleared;
       this.done.push(p);
       p.entry.totals = r;
       p.entry.end();
@@ -186,7 +188,9 @@ export class LogLanes {
     const out = new Map<number, string[]>();
     for (const p of this.done) {
       const known = new Set(p.lane?.known.slice(0, p.knownAtStart ?? 0));
-      if (known.size === all.length) continue;
+      // Known during the log, with the part before proven clean by its worker (log-job.ts).
+      for (const v of p.cleared ?? []) known.add(v);
+      if (known.size >= all.length) continue;
       const late = all.filter((v) => !known.has(v));
       if (late.length) out.set(p.job.id, late);
     }

@@ -26,6 +26,8 @@ export interface LiteralHit {
 export class LiteralSet {
   /** value → placeholder */
   private readonly values = new Map<string, string>();
+  /** The values in the order they were added. */
+  private readonly order: string[] = [];
   /**
    * Values bucketed by a prefix, longest first within a bucket: the first 16 bytes for long
    * values, 6 for middling ones, 2 for short ones. Tokens share prefixes (`ya29.`, `eyJhbGciOi`),
@@ -47,6 +49,11 @@ export class LiteralSet {
     return this.values.get(value);
   }
 
+  /** The values added after the first `from` (cheap: for noticing new ones as they come). */
+  valuesFrom(from: number): string[] {
+    return this.order.slice(from);
+  }
+
   /** Every value, for handing to another redactor (never leaves the process). */
   entries(): [string, string][] {
     return [...this.values];
@@ -55,6 +62,7 @@ export class LiteralSet {
   add(value: string, placeholder: string): void {
     if (value.length < 2 || this.values.has(value)) return;
     this.values.set(value, placeholder);
+    this.order.push(value);
     this.anchors[(value.charCodeAt(0) << 8) | value.charCodeAt(1)] = 1;
     const b = PREFIXES.findIndex((n) => value.length >= n);
     const bucket = this.buckets[b];

@@ -211,6 +211,16 @@ export class Redactor {
     };
   }
 
+  /** How many values are replaced wherever they appear (learned or taught). */
+  get literalCount(): number {
+    return this.literals.size;
+  }
+
+  /** The values learned or taught after the first `from`, in order. */
+  literalsFrom(from: number): string[] {
+    return this.literals.valuesFrom(from);
+  }
+
   /** The values learned so far (for the residual scan of the finished archive). */
   learnedLiterals(): [string, string][] {
     return this.literals.entries();

@@ -5,11 +5,11 @@
  * redacted log, byte for byte, and the totals must describe exactly those bytes.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { runLogJob } from '../../../src/report/bundle/log-job.js';
+import { clearedValues, runLogJob } from '../../../src/report/bundle/log-job.js';
 import { Redactor } from '../../../src/report/redact/redactor.js';
 import { tempDir } from '../../helpers/cli.js';
 
@@ -79,5 +79,53 @@ describe('a log job', () => {
     const { result, plain } = await run(file, 0);
     expect(plain.length).toBe(0);
     expect(result.size).toBe(0);
+  });
+});
+
+describe('values that became known while a log was written', () => {
+  const out = Buffer.from('line one\nproxy user corpuser here\nline three\nWinter2026! leaked\n', 'latin1');
+
+  it('are cleared when the part written before they were known does not hold them', () => {
+    expect(
+      clearedValues(out, [
+        ['dwhitfield', 20],
+        ['Summer2025!', out.length],
+      ]),
+    ).toEqual(['dwhitfield', 'Summer2025!']);
+  });
+
+  it('are not cleared when that part holds one of them as a whole word, nor any other then', () => {
+    // corpuser sits in line 2, before offset 40 where it became known: nothing is cleared.
+    expect(
+      clearedValues(out, [
+        ['corpuser', 40],
+        ['dwhitfield', 10],
+      ]),
+    ).toEqual([]);
+    // Known before its occurrence (offset 9): the occurrence was written knowing it, so it is clean.
+    expect(clearedValues(out, [['corpuser', 9]])).toEqual(['corpuser']);
+    // Inside a longer word it is not a whole word: the residual scan would not match it either.
+    expect(clearedValues(out, [['corpuse', 40]])).toEqual(['corpuse']);
+  });
+
+  it('known only past the kept start of the log, are left to the archive read-back', () => {
+    expect(clearedValues(out.subarray(0, 30), [['Winter2026!', 60]])).toEqual([]);
+  });
+
+  it('a log that learns a password after writing it bare reports it as not cleared', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'upwork..20250412.log');
+    writeFileSync(
+      file,
+      [
+        '[2025-04-12T10:00:00.000] [INFO] x - ordinary',
+        '[2025-04-12T10:00:01.000] [INFO] x - retrying with Hunter2Secret!',
+        '[2025-04-12T10:00:02.000] [WARN] x - proxy http://corp:Hunter2Secret!@proxy.example:3128 slow',
+        '',
+      ].join('\n'),
+    );
+    const { result } = await run(file, readFileSync(file).length);
+    expect(result.learned.map(([v]) => v)).toContain('Hunter2Secret!');
+    expect(result.cleared).not.toContain('Hunter2Secret!');
   });
 });
