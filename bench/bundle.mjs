@@ -10,6 +10,7 @@
 // sprinkled (Bearer tokens, cookies, emails, passwords in URLs, JWTs, home paths).
 //
 // Run: npm run build && node bench/bundle.mjs [large MiB, default 1024] [small MiB, default 100]
+//      [rounds, default 3: zip and bundle alternate, the row is the median of the per-round ratios]
 // Needs `zip`, `sha256sum` and GNU `/usr/bin/time`. Writes only under the OS temp folder, and
 // bench/results.json. On a shared machine run it under `flock /work/fullsuite.lock`.
 import { spawnSync } from 'node:child_process';
@@ -29,6 +30,7 @@ import path from 'node:path';
 
 const largeMiB = Number(process.argv[2] ?? 1024);
 const smallMiB = Number(process.argv[3] ?? 100);
+const rounds = Math.max(1, Number(process.argv[4] ?? 3));
 const bin = path.resolve(import.meta.dirname, '..', 'bin', 'upwork-doctor.js');
 const root = mkdtempSync(path.join(os.tmpdir(), 'uwd-bench-bundle-'));
 const env = { ...process.env, HOME: root, UPWORK_DOCTOR_HOME: path.join(root, 'doctor'), NO_COLOR: '1' };
@@ -110,48 +112,66 @@ function measure(cmd, args, cwd) {
   return { ms, rss, cpuS: user + sys, stdout: r.stdout };
 }
 
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * One size: `rounds` pairs of zip then bundle (and sha256sum then inspect), back to back, so that
+ * both sides of each ratio meet the same moment of a shared machine; the row gives the median of
+ * the per-round ratios (and times), the highest peak RSS, and every round's ratio.
+ */
 function runSize(mib) {
   const data = path.join(root, `data-${mib}`);
   const logs = makeLogs(data, mib);
   const bytes = readdirSync(logs).reduce((n, f) => n + statSync(path.join(logs, f)).size, 0);
   const out = path.join(root, `out-${mib}`);
   mkdirSync(out);
-  const zip = measure('zip', ['-r', '-6', '-q', path.join(out, 'baseline.zip'), '.'], logs);
   const budgetMB = String(Math.ceil((bytes / 1e6) * 1.1) + 10);
-  const bundle = measure(process.execPath, [
-    bin,
-    'bundle',
-    '--data-dir',
-    data,
-    '--out',
-    out,
-    '--yes',
-    '--max-size',
-    budgetMB,
-    '--json',
-  ]);
-  const archive = JSON.parse(bundle.stdout).path;
-  const sha = measure(
-    'sha256sum',
-    readdirSync(logs).map((f) => path.join(logs, f)),
-  );
-  const inspect = measure(process.execPath, [bin, 'inspect', archive, '--json']);
-  const verified = JSON.parse(inspect.stdout);
+  const r = [];
+  for (let i = 0; i < rounds; i++) {
+    rmSync(path.join(out, 'baseline.zip'), { force: true });
+    const zip = measure('zip', ['-r', '-6', '-q', path.join(out, 'baseline.zip'), '.'], logs);
+    const bundle = measure(process.execPath, [
+      bin,
+      'bundle',
+      '--data-dir',
+      data,
+      '--out',
+      out,
+      '--yes',
+      '--max-size',
+      budgetMB,
+      '--json',
+    ]);
+    const archive = JSON.parse(bundle.stdout).path;
+    const sha = measure(
+      'sha256sum',
+      readdirSync(logs).map((f) => path.join(logs, f)),
+    );
+    const inspect = measure(process.execPath, [bin, 'inspect', archive, '--json']);
+    const verified = JSON.parse(inspect.stdout);
+    r.push({ zip, bundle, sha, inspect, verified, archive, size: statSync(archive).size });
+    if (i < rounds - 1) rmSync(archive);
+  }
   const row = {
     logs: `${mib} MiB`,
     logBytes: bytes,
-    zipMs: Math.round(zip.ms),
-    bundleMs: Math.round(bundle.ms),
-    zipCpuS: zip.cpuS,
-    bundleCpuS: bundle.cpuS,
-    timeRatio: bundle.ms / zip.ms,
-    bundlePeakRssMiB: bundle.rss / 1024,
+    rounds,
+    zipMs: Math.round(median(r.map((x) => x.zip.ms))),
+    bundleMs: Math.round(median(r.map((x) => x.bundle.ms))),
+    zipCpuS: median(r.map((x) => x.zip.cpuS)),
+    bundleCpuS: median(r.map((x) => x.bundle.cpuS)),
+    timeRatio: median(r.map((x) => x.bundle.ms / x.zip.ms)),
+    timeRatios: r.map((x) => Number((x.bundle.ms / x.zip.ms).toFixed(3))),
+    bundlePeakRssMiB: Math.max(...r.map((x) => x.bundle.rss)) / 1024,
     zipSize: statSync(path.join(out, 'baseline.zip')).size,
-    bundleSize: statSync(archive).size,
-    sha256sumMBps: bytes / 1e6 / (sha.ms / 1000),
-    inspectMBps: bytes / 1e6 / (inspect.ms / 1000),
-    inspectPeakRssMiB: inspect.rss / 1024,
-    inspectIntegrity: verified?.verification?.ok ?? verified?.integrity ?? null,
+    bundleSize: r.at(-1).size,
+    sha256sumMBps: bytes / 1e6 / (median(r.map((x) => x.sha.ms)) / 1000),
+    inspectMBps: bytes / 1e6 / (median(r.map((x) => x.inspect.ms)) / 1000),
+    inspectPeakRssMiB: Math.max(...r.map((x) => x.inspect.rss)) / 1024,
+    inspectIntegrity: r.every((x) => (x.verified?.verification?.ok ?? x.verified?.integrity) === true),
   };
   row.inspectRatio = row.inspectMBps / row.sha256sumMBps;
   rmSync(data, { recursive: true, force: true });
@@ -165,7 +185,7 @@ try {
   const large = runSize(largeMiB);
   const rssFlat = large.bundlePeakRssMiB / small.bundlePeakRssMiB;
   const results = {
-    command: `node bench/bundle.mjs ${largeMiB} ${smallMiB}`,
+    command: `node bench/bundle.mjs ${largeMiB} ${smallMiB} ${rounds}`,
     node: process.version,
     cpus: os.availableParallelism(),
     loadAverageAtStart,
@@ -187,6 +207,8 @@ try {
   console.log(
     `peak RSS at ${large.logs} / at ${small.logs}: ×${rssFlat.toFixed(2)} (flat: within ×0.90–×1.10)`,
   );
+  for (const r of results.rows)
+    console.log(`${r.logs}: time ratio per round ${r.timeRatios.map((x) => `×${x.toFixed(2)}`).join(' ')}`);
   for (const r of results.rows)
     console.log(
       `${r.logs}: CPU seconds zip ${f1(r.zipCpuS)}, bundle ${f1(r.bundleCpuS)} (×${(r.bundleCpuS / r.zipCpuS).toFixed(2)})`,
