@@ -189,7 +189,7 @@ function conflictProblem({ c, pendingSeg }: Ctx): Problem | undefined {
       details:
         refused.length > 0
           ? [
-              `The server already refused ${refused.length} cached segment(s) (${minutes} min) from this computer with DEVICE_CONFLICT, the last at ${iso(Math.max(...refused.map((r) => r.at ?? 0)))}.`,
+              `The server already refused ${plural(refused.length, 'cached segment')} (${minutes} min) from this computer with DEVICE_CONFLICT, the last at ${iso(Math.max(...refused.map((r) => r.at ?? 0)))}.`,
             ]
           : [],
       remediation: {

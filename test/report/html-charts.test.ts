@@ -42,7 +42,7 @@ describe('cache gauge', () => {
   });
 
   it('says the numbers in words and marks the level by class and words', () => {
-    expect(gauge(240).text).toBe('4 h cached of 24 h (16 %, room left). 1 segment(s) wait to upload.');
+    expect(gauge(240).text).toBe('4 h cached of 24 h (16 %, room left). 1 segment waits to upload.');
     expect(gauge(1080).svg).toContain('gauge-fill warn');
     const full = gauge(2000);
     expect(full.text).toContain('full: no more time can be logged');
@@ -108,7 +108,7 @@ describe('week chart', () => {
     ])!;
     const heights = attrs(c.svg, 'bar (?:acked|pending)', 'height').slice(0, 2);
     expect(heights[1]).toBeGreaterThan(heights[0]!);
-    expect(c.text).toContain('last 2 segment(s): 5.5 of 10');
+    expect(c.text).toContain('last 2 segments: 5.5 of 10');
     expect(activityChart([seg(MON, 'acked', null)])).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@
  * sweep is proportional to the fill (a fuller cache draws a longer arc); the warn mark sits at
  * the check's threshold so the picture and the finding agree.
  */
+import { plural } from '../../core/format.js';
 import type { Chart } from './svg.js';
 import { clamp, hoursText, line, n, svgRoot, text } from './svg.js';
 
@@ -57,6 +58,6 @@ export function cacheGaugeChart(d: CacheGaugeData): Chart {
   return {
     title: 'Offline time cache',
     svg: svgRoot(W, H, summary, body, 'gauge'),
-    text: `${summary} ${d.pendingSegments} segment(s) wait to upload.`,
+    text: `${summary} ${plural(d.pendingSegments, 'segment')} ${d.pendingSegments === 1 ? 'waits' : 'wait'} to upload.`,
   };
 }

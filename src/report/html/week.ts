@@ -6,6 +6,7 @@
  * separate labelled lanes (and refused ones are hatched), so colour is never the only signal.
  * A second chart shows the activity level of the most recent segments as bars.
  */
+import { plural } from '../../core/format.js';
 import type { Chart } from './svg.js';
 import { hatchDefs, hoursText, line, rect, spanText, svgRoot, text, utcText } from './svg.js';
 
@@ -169,7 +170,7 @@ export function activityChart(segments: readonly WeekSegment[], max = 36): Chart
   parts.push(legend(Wd - 8, base + 34));
   const avg = recent.reduce((a, s) => a + (s.activeMinutes ?? 0), 0) / recent.length;
   const low = recent.filter((s) => (s.activeMinutes ?? 0) <= 2).length;
-  const summary = `Activity of the last ${recent.length} segment(s): ${avg.toFixed(1)} of 10 minutes active on average; ${low} segment(s) at 2 or less.`;
+  const summary = `Activity of the last ${plural(recent.length, 'segment')}: ${avg.toFixed(1)} of 10 minutes active on average; ${low} at 2 or less.`;
   return {
     title: 'Activity of recent segments',
     svg: svgRoot(Wd, Hd, summary, parts.join(''), 'activity'),
