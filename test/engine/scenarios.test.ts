@@ -146,7 +146,7 @@ describe('scenarios', () => {
     expect(value.rejected.map((r) => r.code)).toEqual(Array(5).fill('DEVICE_CONFLICT'));
     const finding = await cacheFullness.run(factsOf(dir, value));
     expect(finding.code).toBe('UWD-CACHE-006');
-    expect(finding.details?.[0]).toMatch(/already refused 5 cached segment\(s\) \(50 min\).*DEVICE_CONFLICT/);
+    expect(finding.details?.[0]).toMatch(/already refused 5 cached segments \(50 min\).*DEVICE_CONFLICT/);
   });
 
   it("a fault flag in server.json is not evidence: only the tracker's answers are", async () => {
