@@ -21,6 +21,16 @@ function hostList(c: ConnectionFacts): string {
   return c.endpoints.map((e) => e.host || e.url).join(', ');
 }
 
+/**
+ * The hosts IT is asked to allow: Upwork's, never the reference server that stands in for them
+ * inside a simulated scenario (asking IT to allow 127.0.0.1 would be advice about our model).
+ */
+function hostsToAllow(c: ConnectionFacts): string {
+  return c.simulated
+    ? "Upwork's hosts (in this simulated scenario the reference server on this computer stands in for them)"
+    : hostList(c);
+}
+
 /** The outcome for a connection that fails, by cause. */
 function blocked(c: ConnectionFacts, details: string[], evidence: Record<string, unknown>): CheckOutcome {
   const stage = `${c.failedStage ?? 'first'} stage`;
@@ -42,7 +52,7 @@ function blocked(c: ConnectionFacts, details: string[], evidence: Record<string,
   const admin: Record<string, { code: string; text: string }> = {
     dns: {
       code: 'UWD-CONN-003',
-      text: `Ask IT (or your DNS filter) to allow ${hostList(c)}; docs/network.md lists every host.`,
+      text: `Ask IT (or your DNS filter) to allow ${hostsToAllow(c)}; docs/network.md lists every host.`,
     },
     proxy: {
       code: 'UWD-CONN-004',
@@ -50,7 +60,7 @@ function blocked(c: ConnectionFacts, details: string[], evidence: Record<string,
     },
     firewall: {
       code: 'UWD-CONN-005',
-      text: `Ask IT to allow HTTPS (TCP 443) to ${hostList(c)}; docs/network.md lists every host.`,
+      text: `Ask IT to allow HTTPS (TCP 443) to ${hostsToAllow(c)}; docs/network.md lists every host.`,
     },
     tls: {
       code: 'UWD-CONN-006',

@@ -97,4 +97,18 @@ describe('upwork-connection', () => {
     const f = await run(facts([web({ host: '127.0.0.1', url: 'https://127.0.0.1:4431/' })], undefined, true));
     expect(f.summary).toMatch(/reference server/);
   });
+
+  it("a simulated firewall asks IT to allow Upwork's hosts, never the loopback stand-in", async () => {
+    const blockedLocal = failAt('tcp', 'ECONNREFUSED', 'TCP refused');
+    const f = await run(
+      facts([{ ...blockedLocal, host: '127.0.0.1', url: 'https://127.0.0.1:4431/' }], online, true),
+    );
+    expect(f.code).toBe('UWD-CONN-005');
+    expect(f.remediation?.text).toMatch(
+      /Ask IT to allow HTTPS \(TCP 443\) to Upwork's hosts \(in this simulated scenario/,
+    );
+    expect(f.remediation?.text).not.toContain('127.0.0.1');
+    const real = await run(facts([blockedLocal], online));
+    expect(real.remediation?.text).toMatch(/to www\.upwork\.com; docs\/network\.md/);
+  });
 });
