@@ -116,6 +116,12 @@ export interface StatusTrackerOptions {
 
 export class StatusTracker {
   private linkState: LinkState = { link: 'unknown', transientStreak: 0 };
+  /**
+   * Requests to the server that failed since the last one that went through (refused, dropped,
+   * a 5xx, a 401): status.json's `consecutiveFailures`. The link's transient streak is not it: a
+   * refused connection takes the link down at once and leaves that streak where it was.
+   */
+  private failureStreak = 0;
   private state: ConnectionState;
   private since: number;
   private readonly counters: StatusFile['counters'] = {
@@ -154,6 +160,7 @@ export class StatusTracker {
   /** Apply a link event and recompute the state. */
   event(e: StatusEvent): ConnectionState {
     this.linkState = nextLink(this.linkState, e);
+    this.failureStreak = e.type === 'PROBE_OK' || e.type === 'LOGIN_OK' ? 0 : this.failureStreak + 1;
     if (e.type === 'NET_DOWN' || e.type === 'TRANSIENT' || e.type === 'HTTP_401') {
       this.lastError = e.error;
       this.counters.transientFailures += e.type === 'TRANSIENT' || e.type === 'NET_DOWN' ? 1 : 0;
@@ -235,7 +242,7 @@ export class StatusTracker {
       lastAttemptAt: this.lastAttemptAt,
       lastSuccessAt: this.lastSuccessAt,
       lastError: this.lastError,
-      consecutiveFailures: this.linkState.transientStreak,
+      consecutiveFailures: this.failureStreak,
       nextRetryAt: this.nextRetryAt,
       skewMs: this.skewMs,
       lastServerTime: this.lastServerTime,

@@ -143,9 +143,15 @@ describe('connection status', () => {
       cacheLevelPercent: 75,
       oldestPendingSlotStart: 2893596 * 600_000,
       lastError: 'connection refused',
+      consecutiveFailures: 1,
       serverUrl: 'https://127.0.0.1:1',
       since: clock.now(),
     });
+    // A refused connection takes the link down at once; each one more is one more failure.
+    tracker.event({ type: 'NET_DOWN', error: 'connection refused' });
+    tracker.event({ type: 'TRANSIENT', error: 'HTTP 503' });
+    await tracker.flush();
+    expect((await read()).consecutiveFailures).toBe(3);
     clock.advance(60_000);
     level = { ...level, pendingMinutes: 1440, pendingSegments: 144 };
     await tracker.flush();
@@ -160,6 +166,7 @@ describe('connection status', () => {
       label: 'Online',
       skewMs: 5_000,
       lastError: null,
+      consecutiveFailures: 0,
       counters: expect.objectContaining({ accepted: 144 }),
     });
     expect(changes).toEqual([
